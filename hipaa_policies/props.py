@@ -1,0 +1,304 @@
+"""Safe reads of engine-shaped resource properties.
+
+Properties reach a policy in the engine's shape: camelCase keys, numbers as floats, unknown
+sentinels during preview, secrets already unwrapped.  Every read in a check goes through
+:class:`Props`, which never raises: a missing key, a null, a wrong type or an unknown value
+each come back as a distinct marker, so a check only decides what is compliant.
+
+Checks report :class:`Finding` objects naming the property path and the expected setting.
+They never carry the property's value: it may be a secret.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+# Sentinels the engine uses for values not known during preview (pulumi_policy.proxy).
+UNKNOWN_SENTINELS = frozenset({
+    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",  # boolean
+    "3eeb2bf0-c639-47a8-9e75-3b44932eb421",  # number
+    "04da6b54-80e4-46f7-96ec-b56ff0331ba9",  # string
+    "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",  # array
+    "030794c1-ac77-496b-92df-f27374a8bd58",  # asset
+    "e48ece36-62e2-4504-bad9-02848725956a",  # archive
+    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
+})
+UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+
+
+class _Marker:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def __bool__(self) -> bool:
+        return False
+
+
+MISSING = _Marker("MISSING")
+UNKNOWN = _Marker("UNKNOWN")
+
+FAIL = "fail"
+UNVERIFIED = "unverified"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong (or unverifiable) on a resource: a property path and what it should be."""
+
+    path: str
+    expected: str
+    status: str = FAIL  # FAIL or UNVERIFIED
+    urn: Optional[str] = None  # for stack policies: the resource the finding is about
+
+    def message(self) -> str:
+        if self.status == UNVERIFIED:
+            return (f"unverified: `{self.path}` is not known until the resource is deployed; "
+                    f"expected {self.expected}.")
+        return f"`{self.path}` must be {self.expected}."
+
+
+def is_unknown(value: Any) -> bool:
+    return value is UNKNOWN or (isinstance(value, str) and value in UNKNOWN_SENTINELS)
+
+
+def unwrap(value: Any) -> Any:
+    """Unwrap a wrapped secret (mocks and raw structs carry them) and map unknown sentinels."""
+    if isinstance(value, Mapping):
+        try:
+            if value.get(SECRET_SIG_KEY) == SECRET_SIG:
+                return unwrap(value.get("value"))
+        except Exception:  # a mapping with odd keys
+            return value
+    if isinstance(value, str) and value in UNKNOWN_SENTINELS:
+        return UNKNOWN
+    return value
+
+
+_PATH_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+|\*)\]")
+
+
+def _parse(path: str) -> Tuple[Any, ...]:
+    parts: List[Any] = []
+    for name, index in _PATH_TOKEN.findall(path):
+        if name:
+            parts.append(name)
+        else:
+            parts.append(int(index) if index != "*" else "*")
+    return tuple(parts)
+
+
+_PARSED: dict = {}
+
+
+def parse_path(path: str) -> Tuple[Any, ...]:
+    parsed = _PARSED.get(path)
+    if parsed is None:
+        parsed = _PARSED[path] = _parse(path)
+    return parsed
+
+
+def get(props: Any, path: str) -> Any:
+    """Value at ``path`` (``a.b[0].c``) or MISSING / UNKNOWN.  Never raises."""
+    cur = unwrap(props)
+    for part in parse_path(path):
+        if cur is UNKNOWN:
+            return UNKNOWN
+        if isinstance(part, int):
+            if isinstance(cur, (list, tuple)) and -len(cur) <= part < len(cur):
+                cur = unwrap(cur[part])
+            else:
+                return MISSING
+        else:
+            if isinstance(cur, Mapping):
+                try:
+                    cur = unwrap(cur[part]) if part in cur else MISSING
+                except Exception:
+                    return MISSING
+                if cur is MISSING:
+                    return MISSING
+            else:
+                return MISSING
+        if cur is None:
+            return MISSING
+    return cur
+
+
+def as_list(value: Any) -> Any:
+    """A list for list values; UNKNOWN stays UNKNOWN; a single mapping becomes [mapping]; else []."""
+    value = unwrap(value)
+    if value is UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, (list, tuple)):
+        return [unwrap(v) for v in value]
+    if isinstance(value, Mapping):
+        return [value]
+    return []
+
+
+def as_number(value: Any) -> Any:
+    """A float for numbers and numeric strings; UNKNOWN stays; anything else MISSING."""
+    value = unwrap(value)
+    if value is UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, bool):
+        return MISSING
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return MISSING
+    return MISSING
+
+
+def as_bool(value: Any) -> Any:
+    """True/False for booleans and "true"/"false" strings; UNKNOWN stays; else MISSING."""
+    value = unwrap(value)
+    if value is UNKNOWN or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return MISSING
+
+
+def as_str(value: Any) -> Any:
+    value = unwrap(value)
+    if value is UNKNOWN or isinstance(value, str):
+        return value
+    return MISSING
+
+
+class Props:
+    """Read-only view over a resource's engine-shaped properties with expectation helpers.
+
+    Every ``expect_*`` helper returns a list of :class:`Finding` (empty when compliant).
+    An unknown value yields an ``unverified`` finding, never a pass.
+    """
+
+    __slots__ = ("raw", "prefix")
+
+    def __init__(self, raw: Any, prefix: str = "") -> None:
+        self.raw = raw if isinstance(raw, Mapping) else {}
+        self.prefix = prefix
+
+    # -- reads -------------------------------------------------------------------------------
+    def get(self, path: str) -> Any:
+        return get(self.raw, path)
+
+    def has(self, path: str) -> bool:
+        return self.get(path) is not MISSING
+
+    def str(self, path: str) -> Any:
+        return as_str(self.get(path))
+
+    def num(self, path: str) -> Any:
+        return as_number(self.get(path))
+
+    def bool(self, path: str) -> Any:
+        return as_bool(self.get(path))
+
+    def list(self, path: str) -> Any:
+        return as_list(self.get(path))
+
+    def items(self, path: str) -> Iterator[Tuple[str, "Props"]]:
+        """(path of element, Props of element) for each mapping in the list at ``path``."""
+        values = self.list(path)
+        if values is UNKNOWN:
+            return iter(())
+        return ((f"{path}[{i}]", Props(v, self._full(f"{path}[{i}]") + "."))
+                for i, v in enumerate(values) if isinstance(v, Mapping))
+
+    def sub(self, path: str) -> "Props":
+        """Props of the nested object at ``path`` (empty when absent)."""
+        value = self.get(path)
+        return Props(value if isinstance(value, Mapping) else {}, self._full(path) + ".")
+
+    def tags(self) -> Mapping[str, str]:
+        tags = self.get("tags")
+        if not isinstance(tags, Mapping):
+            return {}
+        return {str(k): v for k, v in tags.items() if isinstance(v, str) and not is_unknown(v)}
+
+    def _full(self, path: str) -> str:
+        return f"{self.prefix}{path}" if self.prefix else path
+
+    # -- expectations ---------------------------------------------------------------------------
+    def fail(self, path: str, expected: str) -> List[Finding]:
+        return [Finding(self._full(path), expected, FAIL)]
+
+    def unverified(self, path: str, expected: str) -> List[Finding]:
+        return [Finding(self._full(path), expected, UNVERIFIED)]
+
+    def expect(self, path: str, ok: Callable[[Any], bool], expected: str,
+               absent_ok: bool = False) -> List[Finding]:
+        """Generic expectation: ``ok(value)`` decides; unknown → unverified; absent → fail
+        unless ``absent_ok`` (the AWS default is compliant)."""
+        value = self.get(path)
+        if value is UNKNOWN:
+            return self.unverified(path, expected)
+        if value is MISSING:
+            return [] if absent_ok else self.fail(path, expected)
+        try:
+            good = bool(ok(value))
+        except Exception:
+            good = False
+        return [] if good else self.fail(path, expected)
+
+    def expect_true(self, path: str, expected: str = "true", absent_ok: bool = False) -> List[Finding]:
+        return self.expect(path, lambda v: as_bool(v) is True, expected, absent_ok)
+
+    def expect_false(self, path: str, expected: str = "false", absent_ok: bool = True) -> List[Finding]:
+        return self.expect(path, lambda v: as_bool(v) is False, expected, absent_ok)
+
+    def expect_in(self, path: str, allowed: Iterable[str], expected: Optional[str] = None,
+                  absent_ok: bool = False, case_insensitive: bool = True) -> List[Finding]:
+        allowed_set = {a.lower() if case_insensitive else a for a in allowed}
+        text = expected or "one of " + ", ".join(f"`{a}`" for a in sorted(allowed))
+
+        def ok(v: Any) -> bool:
+            return isinstance(v, str) and (v.lower() if case_insensitive else v) in allowed_set
+        return self.expect(path, ok, text, absent_ok)
+
+    def expect_not_in(self, path: str, denied: Iterable[str], expected: str,
+                      absent_ok: bool = True) -> List[Finding]:
+        denied_set = {d.lower() for d in denied}
+        return self.expect(path, lambda v: isinstance(v, str) and v.lower() not in denied_set,
+                           expected, absent_ok)
+
+    def expect_at_least(self, path: str, minimum: float, expected: Optional[str] = None,
+                        absent_ok: bool = False, allow: Sequence[float] = ()) -> List[Finding]:
+        """Numbers (floats in engine shape) at or above ``minimum``; values in ``allow`` pass
+        too (e.g. 0 meaning "never expire")."""
+        text = expected or f"at least {_fmt(minimum)}"
+
+        def ok(v: Any) -> bool:
+            n = as_number(v)
+            return isinstance(n, float) and (n >= minimum or n in allow)
+        return self.expect(path, ok, text, absent_ok)
+
+    def expect_at_most(self, path: str, maximum: float, expected: Optional[str] = None,
+                       absent_ok: bool = False) -> List[Finding]:
+        text = expected or f"at most {_fmt(maximum)}"
+
+        def ok(v: Any) -> bool:
+            n = as_number(v)
+            return isinstance(n, float) and n <= maximum
+        return self.expect(path, ok, text, absent_ok)
+
+    def expect_present(self, path: str, expected: str) -> List[Finding]:
+        def ok(v: Any) -> bool:
+            return v != "" and v != [] and v != {}
+        return self.expect(path, ok, expected)
+
+
+def _fmt(n: float) -> str:
+    return str(int(n)) if float(n).is_integer() else str(n)

@@ -1,0 +1,311 @@
+"""Test harness: check Pulumi programs against the pack the way the Pulumi CLI does.
+
+Two halves, usable from any pytest suite::
+
+    from hipaa_policies.testing import PackServer, capture
+
+    def program():
+        import pulumi_aws as aws
+        aws.rds.Instance("db", instance_class="db.t3.micro", engine="postgres", allocated_storage=20)
+
+    def test_my_stack_is_hipaa_clean():
+        resources = capture(program)                 # real pulumi_aws code under pulumi mocks
+        with PackServer() as pack:                   # `python -m pulumi.policy` in the pack dir
+            result = pack.check(resources)           # Analyze each resource + AnalyzeStack
+        assert result.mandatory() == [], result.summary()
+
+* :func:`capture` runs a program under ``pulumi.runtime.set_mocks`` with the real SDKs and
+  records every resource in engine shape (type, name, URN, inputs as a protobuf ``Struct``,
+  parent, dependencies, property dependencies).  ``preview=True`` leaves computed outputs
+  unknown, as ``pulumi preview`` does for resources not yet created.
+* :class:`PackServer` starts the pack as the CLI does (``python -u -m pulumi.policy <addr> .`` in
+  the pack directory), reads the printed port and speaks ``pulumirpc.Analyzer`` over gRPC.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence
+
+PACK_DIR = Path(__file__).resolve().parent.parent
+
+LEVELS = {0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate"}
+
+
+# --------------------------------------------------------------------------- captured resources
+@dataclass
+class CapturedResource:
+    """One resource in engine shape, as the CLI sends it to an analyzer."""
+
+    type: str
+    name: str
+    urn: str
+    properties: Any  # google.protobuf.struct_pb2.Struct
+    parent: str = ""
+    dependencies: List[str] = field(default_factory=list)
+    property_dependencies: Dict[str, List[str]] = field(default_factory=dict)
+
+    def props(self) -> Dict[str, Any]:
+        from google.protobuf import json_format
+        return json_format.MessageToDict(self.properties)
+
+
+def make_urn(type_: str, name: str, stack: str = "test", project: str = "test", parent_type: str = "") -> str:
+    qualified = f"{parent_type}${type_}" if parent_type else type_
+    return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
+
+
+def resource(type_: str, props: Mapping[str, Any], name: str = "res", urn: str = "",
+             parent: str = "", dependencies: Sequence[str] = (),
+             property_dependencies: Optional[Mapping[str, Sequence[str]]] = None) -> CapturedResource:
+    """A resource from engine-shaped properties written by hand (camelCase, floats, sentinels)."""
+    from google.protobuf import struct_pb2
+    s = struct_pb2.Struct()
+    s.update(dict(props))
+    return CapturedResource(type_, name, urn or make_urn(type_, name), s, parent, list(dependencies),
+                            {k: list(v) for k, v in (property_dependencies or {}).items()})
+
+
+def capture(program: Callable[[], Any], *, preview: bool = False, project: str = "test",
+            stack: str = "test", config: Optional[Mapping[str, str]] = None) -> List[CapturedResource]:
+    """Run ``program`` under pulumi mocks with the real SDKs; return its resources in engine shape.
+
+    With ``preview=False`` mocks give each resource an id (its name) and echo its inputs as
+    outputs, plus an ``arn``; with ``preview=True`` ids and computed outputs stay unknown.
+    """
+    import pulumi
+    from pulumi.runtime import mocks as pm
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    captured: List[CapturedResource] = []
+    lock = threading.Lock()
+
+    class _Mocks(pulumi.runtime.Mocks):
+        def new_resource(self, args):
+            if preview:
+                return "", dict(args.inputs)
+            state = dict(args.inputs)
+            state.setdefault("arn", f"arn:aws:mock:us-east-1:123456789012:{args.name}")
+            if args.typ.startswith("aws:s3/bucket") and args.typ.split(":")[-1] in ("Bucket", "BucketV2"):
+                state.setdefault("bucket", args.name)
+            return args.name, state
+
+        def call(self, args):
+            return {}
+
+    class _Monitor(pm.MockMonitor):
+        def RegisterResource(self, request):
+            response = super().RegisterResource(request)
+            if request.type != "pulumi:pulumi:Stack" and request.custom:
+                from google.protobuf import struct_pb2
+                props = struct_pb2.Struct()
+                props.CopyFrom(request.object)
+                with lock:
+                    captured.append(CapturedResource(
+                        type=request.type, name=request.name, urn=response.urn, properties=props,
+                        parent=request.parent, dependencies=list(request.dependencies),
+                        property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()}))
+            return response
+
+    mocks = _Mocks()
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=_Monitor(mocks))
+    if config:
+        for k, v in config.items():
+            key = k if ":" in k else f"{project}:{k}"
+            pulumi.runtime.set_config(key, v)
+    from pulumi.runtime.settings import SETTINGS
+    SETTINGS.rpc_manager.clear()
+    SETTINGS.outputs.clear()
+
+    def run():
+        program()
+    _sync_await(run_pulumi_func(run))
+    return captured
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class Diagnostic:
+    policy: str
+    level: str       # advisory | mandatory | remediate | disabled
+    message: str
+    urn: str
+
+    @property
+    def kind(self) -> str:
+        """violation | unverified | exempted | note (from the pack's message wording)."""
+        body = self.message.split("\n", 1)[-1]
+        if body.startswith("exempted:"):
+            return "exempted"
+        if body.startswith("void exemption:"):
+            return "note"
+        if "unverified:" in body:
+            return "unverified"
+        return "violation"
+
+
+@dataclass
+class Result:
+    diagnostics: List[Diagnostic]
+
+    def violations(self, policy: Optional[str] = None) -> List[Diagnostic]:
+        return [d for d in self.diagnostics if d.kind == "violation" and (policy is None or d.policy == policy)]
+
+    def mandatory(self) -> List[Diagnostic]:
+        return [d for d in self.violations() if d.level == "mandatory"]
+
+    def of(self, policy: str, urn: Optional[str] = None) -> List[Diagnostic]:
+        return [d for d in self.diagnostics if d.policy == policy and (urn is None or d.urn in ("", urn))]
+
+    def summary(self) -> str:
+        return "\n".join(f"[{d.level}] {d.policy} {d.urn}: {d.message.splitlines()[-1]}" for d in self.diagnostics)
+
+
+# --------------------------------------------------------------------------- the pack over gRPC
+def _level_value(level: str) -> int:
+    from pulumi.runtime.proto import analyzer_pb2 as proto
+    try:
+        return {"advisory": proto.ADVISORY, "mandatory": proto.MANDATORY,
+                "remediate": proto.REMEDIATE, "disabled": proto.DISABLED}[level]
+    except KeyError:
+        raise ValueError(f"unknown enforcement level {level!r}") from None
+
+
+class PackServer:
+    """The pack running in its own process, started as the Pulumi CLI starts it."""
+
+    def __init__(self, pack_dir: Optional[os.PathLike] = None, *, python: Optional[str] = None,
+                 env: Optional[Mapping[str, str]] = None, timeout: float = 60.0) -> None:
+        self.pack_dir = Path(pack_dir) if pack_dir else PACK_DIR
+        if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
+            raise FileNotFoundError(f"{self.pack_dir}: not a policy pack (no PulumiPolicy.yaml)")
+        self.python = python or sys.executable
+        self.env = dict(os.environ, **(env or {}))
+        self.timeout = timeout
+        self.proc: Optional[subprocess.Popen] = None
+        self.port: Optional[int] = None
+
+    # lifecycle
+    def start(self) -> "PackServer":
+        import grpc
+        from pulumi.runtime.proto import analyzer_pb2_grpc
+        self.proc = subprocess.Popen([self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."],
+                                     cwd=self.pack_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     env=self.env)
+        line = self.proc.stdout.readline().decode().strip()
+        if not line.isdigit():
+            err = self.proc.stderr.read().decode() if self.proc.poll() is not None else ""
+            self.stop()
+            raise RuntimeError(f"policy pack did not print its port (got {line!r}): {err.strip()[-2000:]}")
+        self.port = int(line)
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}",
+                                             options=[("grpc.max_receive_message_length", 400 * 1024 * 1024),
+                                                      ("grpc.max_send_message_length", 400 * 1024 * 1024)])
+        grpc.channel_ready_future(self.channel).result(timeout=self.timeout)
+        self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+        return self
+
+    def stop(self) -> None:
+        if getattr(self, "channel", None) is not None:
+            self.channel.close()
+            self.channel = None
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            for stream in (self.proc.stdout, self.proc.stderr):
+                if stream:
+                    stream.close()
+            self.proc = None
+
+    def __enter__(self) -> "PackServer":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    # RPCs
+    def info(self):
+        from google.protobuf import empty_pb2
+        return self.stub.GetAnalyzerInfo(empty_pb2.Empty())
+
+    def configure(self, config: Mapping[str, Any]) -> None:
+        """Config in the shape of ``pulumi preview --policy-pack-config`` files:
+        ``{"all": "mandatory", "<policy>": "advisory" | {"enforcementLevel": ..., "<key>": ...}}``.
+        Policies not named get the level of ``all`` when it is given (as the CLI does)."""
+        from pulumi.runtime.proto import analyzer_pb2 as proto
+        request = proto.ConfigureAnalyzerRequest()
+        all_level = config.get("all")
+        names = [p.name for p in self.info().policies] if all_level else []
+        entries: Dict[str, Any] = {n: {} for n in names}
+        for name, value in config.items():
+            if name != "all":
+                entries[name] = value
+        for name, value in entries.items():
+            pc = proto.PolicyConfig()
+            level = all_level
+            props: Dict[str, Any] = {}
+            if isinstance(value, str):
+                level = value
+            elif isinstance(value, Mapping):
+                props = {k: v for k, v in value.items() if k != "enforcementLevel"}
+                level = value.get("enforcementLevel", level)
+            if level is None:
+                level = self._default_levels().get(name, "advisory")
+            pc.enforcementLevel = _level_value(level)
+            pc.properties.update(props)
+            request.policyConfig[name].CopyFrom(pc)
+        self.stub.Configure(request)
+
+    def _default_levels(self) -> Dict[str, str]:
+        return {p.name: LEVELS.get(p.enforcementLevel, "advisory") for p in self.info().policies}
+
+    def configure_stack(self, *, stack: str = "test", project: str = "test", organization: str = "org",
+                        dry_run: bool = True, tags: Optional[Mapping[str, str]] = None) -> None:
+        from pulumi.runtime.proto import analyzer_pb2 as proto
+        request = proto.AnalyzerStackConfigureRequest(stack=stack, project=project, organization=organization,
+                                                      dry_run=dry_run)
+        for k, v in (tags or {}).items():
+            request.tags[k] = v
+        self.stub.ConfigureStack(request)
+
+    def analyze(self, r: CapturedResource) -> List[Diagnostic]:
+        from pulumi.runtime.proto import analyzer_pb2 as proto
+        response = self.stub.Analyze(proto.AnalyzeRequest(type=r.type, properties=r.properties, urn=r.urn, name=r.name))
+        return self._diags(response, r.urn)
+
+    def analyze_stack(self, resources: Iterable[CapturedResource]) -> List[Diagnostic]:
+        from pulumi.runtime.proto import analyzer_pb2 as proto
+        request = proto.AnalyzeStackRequest()
+        for r in resources:
+            ar = request.resources.add()
+            ar.type, ar.urn, ar.name, ar.parent = r.type, r.urn, r.name, r.parent or ""
+            ar.properties.CopyFrom(r.properties)
+            ar.dependencies.extend(r.dependencies)
+            for k, urns in r.property_dependencies.items():
+                ar.propertyDependencies[k].urns.extend(urns)
+        return self._diags(self.stub.AnalyzeStack(request), "")
+
+    def remediate(self, r: CapturedResource) -> List[Any]:
+        """The ``Remediate`` RPC: a list of (policy name, new properties as dict)."""
+        from google.protobuf import json_format
+        from pulumi.runtime.proto import analyzer_pb2 as proto
+        response = self.stub.Remediate(proto.AnalyzeRequest(type=r.type, properties=r.properties, urn=r.urn, name=r.name))
+        return [(m.policyName, json_format.MessageToDict(m.properties), m.diagnostic) for m in response.remediations]
+
+    def check(self, resources: Sequence[CapturedResource]) -> Result:
+        """Analyze every resource, then the stack, as ``pulumi preview`` does."""
+        diags: List[Diagnostic] = []
+        for r in resources:
+            diags.extend(self.analyze(r))
+        diags.extend(self.analyze_stack(resources))
+        return Result(diags)
+
+    @staticmethod
+    def _diags(response: Any, default_urn: str) -> List[Diagnostic]:
+        return [Diagnostic(d.policyName, LEVELS.get(d.enforcementLevel, "advisory"), d.message, d.urn or default_urn)
+                for d in response.diagnostics]

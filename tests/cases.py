@@ -1,0 +1,149 @@
+"""Good/bad fixture tables (tests/fixtures/<service>.yaml), loaded once per test session.
+
+Each case names a policy, an expectation (pass, fail, unverified, exempted) and its resources,
+written either as real pulumi_aws code (``program``, run under pulumi mocks) or as hand-written
+engine-shaped properties (``resources``). See tests/fixtures/README.md.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import yaml
+
+from hipaa_policies.testing import CapturedResource, capture, make_urn, resource
+
+FIXTURES = Path(__file__).parent / "fixtures"
+EXPECTATIONS = ("pass", "fail", "unverified", "exempted")
+CASE_KEYS = {"id", "policy", "expect", "program", "resources", "preview", "target", "config", "stack_tags",
+             "settings", "note"}
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+@dataclass
+class Case:
+    file: str
+    id: str
+    policy: str
+    expect: str
+    program: Optional[str] = None
+    raw_resources: Optional[List[Dict[str, Any]]] = None
+    preview: bool = False
+    target: Optional[str] = None
+    config: Optional[Dict[str, Any]] = None
+    settings: Optional[Dict[str, Any]] = None
+    stack_tags: Dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.file}::{self.policy}::{self.id}"
+
+    @property
+    def uses_mocks(self) -> bool:
+        return self.program is not None
+
+    def pack_config(self) -> Dict[str, Any]:
+        cfg: Dict[str, Any] = {}
+        if self.config:
+            cfg[self.policy] = dict(self.config)
+        if self.settings:
+            cfg["hipaa-pack-settings"] = dict(self.settings)
+        return cfg
+
+
+def _subst(value: Any) -> Any:
+    """`$UNKNOWN` → the engine's unknown sentinel; `$TODAY+N` → an ISO date N days from today."""
+    if isinstance(value, str):
+        if value == "$UNKNOWN":
+            return UNKNOWN
+        if value.startswith("$TODAY"):
+            days = int(value[6:] or 0)
+            return (dt.date.today() + dt.timedelta(days=days)).isoformat()
+        return value
+    if isinstance(value, list):
+        return [_subst(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _subst(v) for k, v in value.items()}
+    return value
+
+
+@lru_cache(maxsize=1)
+def all_cases() -> List[Case]:
+    cases: List[Case] = []
+    seen = set()
+    for path in sorted(FIXTURES.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text()) or {}
+        for i, raw in enumerate(data.get("cases") or []):
+            where = f"{path.name} case #{i + 1}"
+            unknown = set(raw) - CASE_KEYS
+            assert not unknown, f"{where}: unknown keys {unknown}"
+            assert raw.get("expect") in EXPECTATIONS, f"{where}: expect must be one of {EXPECTATIONS}"
+            assert ("program" in raw) != ("resources" in raw), f"{where}: give exactly one of program/resources"
+            case = Case(file=path.stem, id=str(raw.get("id") or i + 1), policy=raw["policy"], expect=raw["expect"],
+                        program=raw.get("program"), raw_resources=_subst(raw.get("resources")),
+                        preview=bool(raw.get("preview", False)), target=raw.get("target"),
+                        config=raw.get("config"), settings=_subst(raw.get("settings")),
+                        stack_tags=raw.get("stack_tags") or {})
+            assert case.key not in seen, f"{where}: duplicate id {case.key}"
+            seen.add(case.key)
+            cases.append(case)
+    return cases
+
+
+_BUILT: Dict[str, List[CapturedResource]] = {}
+
+
+def build(case: Case) -> List[CapturedResource]:
+    """The case's resources in engine shape (programs run once under mocks, then cached)."""
+    if case.key in _BUILT:
+        return _BUILT[case.key]
+    if case.program is not None:
+        import pulumi
+        import pulumi_aws as aws
+        code = case.program
+
+        def program() -> None:
+            exec(compile(code, case.key, "exec"), {"aws": aws, "pulumi": pulumi, "json": json,
+                                                    "UNKNOWN": UNKNOWN})
+        built = capture(program, preview=case.preview)
+    else:
+        built = []
+        names = {r.get("name", f"r{i}"): r for i, r in enumerate(case.raw_resources or [])}
+        urns = {n: make_urn(r["type"], n) for n, r in names.items()}
+        for n, r in names.items():
+            deps = {k: [urns[x] for x in v] for k, v in (r.get("property_dependencies") or {}).items()}
+            built.append(resource(r["type"], r.get("props") or {}, name=n, urn=urns[n],
+                                  property_dependencies=deps,
+                                  dependencies=sorted({u for v in deps.values() for u in v})))
+    _BUILT[case.key] = built
+    return built
+
+
+def target_urn(case: Case, resources: List[CapturedResource]) -> Optional[str]:
+    if not case.target:
+        return None
+    for r in resources:
+        if r.name == case.target:
+            return r.urn
+    raise AssertionError(f"{case.key}: target {case.target!r} is not among the case's resources")
+
+
+def judge(case: Case, kinds_by_urn: List[tuple], resources: List[CapturedResource]) -> Optional[str]:
+    """None when the diagnostics ``[(kind, urn)]`` of the case's policy meet the expectation,
+    else a message saying what happened."""
+    urn = target_urn(case, resources)
+    relevant = [k for k, u in kinds_by_urn if urn is None or u in ("", urn)]
+    violations = relevant.count("violation")
+    if case.expect == "pass":
+        ok = not relevant
+    elif case.expect == "fail":
+        ok = violations > 0
+    elif case.expect == "unverified":
+        ok = violations == 0 and "unverified" in relevant
+    else:
+        ok = violations == 0 and "exempted" in relevant
+    return None if ok else f"expected {case.expect}, got {relevant or 'no diagnostics'}"
