@@ -1,0 +1,54 @@
+"""hipaa_policies.testing as users use it in their own pytest suites."""
+import pytest
+
+from hipaa_policies.testing import PackServer, capture, resource
+
+
+def phi_program():
+    import pulumi_aws as aws
+    bucket = aws.s3.Bucket("records")
+    aws.s3.BucketServerSideEncryptionConfiguration(
+        "records-sse", bucket=bucket.id,
+        rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms"}}])
+    aws.rds.Instance("db", instance_class="db.t3.micro", engine="postgres", allocated_storage=20)
+
+
+def test_capture_records_engine_shape_and_links():
+    resources = {r.name: r for r in capture(phi_program, preview=True)}
+    assert resources["db"].type == "aws:rds/instance:Instance"
+    assert resources["db"].props()["allocatedStorage"] == 20.0  # numbers are floats
+    sse = resources["records-sse"]
+    assert sse.props()["bucket"] == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # unknown during preview
+    assert sse.property_dependencies["bucket"] == [resources["records"].urn]
+
+
+def test_user_stack_check(pack):
+    result = pack.check(capture(phi_program))
+    assert [d.policy for d in result.violations("rds-storage-encrypted")] == ["rds-storage-encrypted"]
+    assert not result.violations("s3-bucket-default-encryption-kms")
+    assert "storageEncrypted" in result.summary()
+
+
+def test_configure_levels_change_enforcement(pack):
+    bad = resource("aws:rds/instance:Instance", {"storageEncrypted": False}, name="db")
+    try:
+        pack.configure({"rds-storage-encrypted": "mandatory"})
+        assert [d.level for d in pack.analyze(bad)] == ["mandatory"]
+        pack.configure({"rds-storage-encrypted": "disabled"})
+        assert pack.analyze(bad) == []
+        pack.configure({"all": "advisory"})
+        assert [d.level for d in pack.analyze(bad)] == ["advisory"]
+    finally:
+        pack.configure({})
+
+
+def test_messages_never_echo_values(pack):
+    secret = "s3cr3t-VALUE-9f1c"
+    r = resource("aws:rds/instance:Instance", {"storageEncrypted": secret, "password": secret}, name="db")
+    diags = pack.analyze(r)
+    assert diags and all(secret not in d.message for d in diags)
+
+
+def test_pack_dir_must_be_a_pack(tmp_path):
+    with pytest.raises(FileNotFoundError, match="PulumiPolicy.yaml"):
+        PackServer(tmp_path)

@@ -1,0 +1,51 @@
+"""The metadata contract of every policy, as the Pulumi CLI sees it through GetAnalyzerInfo."""
+import re
+
+from hipaa_policies import registry
+from hipaa_policies.catalogue import load_catalogue
+from hipaa_policies.pack import default_level
+
+LEVEL = {0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate"}
+NUMERIC_HINTS = re.compile(r"(days|length|minimum|maximum|seconds|retention|age|count|prevention|period|hours)", re.I)
+
+
+def test_analyzer_info_lists_every_policy_with_hipaa_metadata(pack):
+    info = pack.info()
+    assert info.name == "aws-hipaa"
+    assert re.match(r"^[a-zA-Z0-9-_.]{1,100}$", info.name)
+    by_name = {p.name: p for p in info.policies}
+    specs = registry.load()
+    assert set(by_name) == set(specs)
+    for name, p in by_name.items():
+        spec = specs[name]
+        assert re.match(r"^[a-z0-9]+(-[a-z0-9]+)*$", name) and name != "all"
+        assert p.description
+        assert p.framework.name == "HIPAA Security Rule"
+        assert p.framework.version == "45 CFR Part 164 Subpart C"
+        assert p.framework.reference == spec.citations[0]
+        assert set(spec.citations) <= set(p.tags)
+        assert p.severity != 0, name
+        assert p.remediation_steps
+        assert LEVEL[p.enforcementLevel] == default_level(spec)
+        if spec.config:
+            assert set(p.configSchema.properties) == set(spec.config)
+
+
+def test_required_means_mandatory_and_addressable_means_advisory_unless_explained():
+    cat = load_catalogue()
+    for spec in registry.policies():
+        expected = "mandatory" if cat[spec.primary].required else "advisory"
+        if spec.default_level:
+            assert spec.level_reason, spec.name
+        else:
+            assert default_level(spec) == expected, spec.name
+
+
+def test_thresholds_are_configurable():
+    """A policy whose check compares against a number exposes it in its config schema."""
+    import inspect
+    for spec in registry.policies():
+        src = inspect.getsource(spec.check)
+        if "expect_at_least(" in src or "expect_at_most(" in src:
+            literal = re.search(r"expect_at_(least|most)\([^,]+,\s*\d", src)
+            assert not literal, f"{spec.name}: threshold is a literal; put it in config"
