@@ -19,5 +19,5 @@ try:
 except HipaaPolicyError as _e:
     if _os.path.basename(_sys.argv[0] if _sys.argv else "") == "hipaa-policies":
         _sys.stderr.write(f"hipaa-policies: {_e}\n")
-        raise SystemExit(2)
+        raise SystemExit(2) from None
     raise

@@ -5,7 +5,6 @@ Every error is one line on stderr and a non-zero exit (2 for bad usage or input)
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import List, Optional
 
@@ -34,6 +33,13 @@ def _docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_config(args: argparse.Namespace) -> int:
+    from .policy_config import load_file
+    load_file(args.file)
+    sys.stdout.write(f"{args.file}: valid policy config\n")
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2
         self.exit(2, f"{self.prog}: {message}\n")
@@ -52,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("docs", help="regenerate docs/policies.md, docs/coverage.md and docs/configuration.md")
     p.add_argument("--check", action="store_true", help="only report stale files (exit 1)")
     p.set_defaults(func=_docs)
+    p = sub.add_parser("check-config", help="validate a policy-config file (the --policy-pack-config format)")
+    p.add_argument("file")
+    p.set_defaults(func=_check_config)
     try:
         from .scan import cli as scan_cli
     except ImportError:

@@ -76,7 +76,6 @@ def shape_problems() -> List[str]:
 
 
 def make_class():
-    from google.protobuf import empty_pb2
     from pulumi.runtime.proto import analyzer_pb2 as proto
     from pulumi_policy import EnforcementLevel
     from pulumi_policy import policy as sdk

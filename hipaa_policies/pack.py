@@ -7,15 +7,13 @@ installed when the SDK has the shape it expects.
 """
 from __future__ import annotations
 
-import datetime as _dt
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List
 
 from . import engine
 from .catalogue import load_catalogue
-from .props import unwrap
 from .registry import RESOURCE, PolicySpec, policies
 from .resource import Resource
-from .settings import SETTINGS_POLICY, Settings
+from .settings import Settings
 
 PACK_NAME = "aws-hipaa"
 FRAMEWORK_NAME = "HIPAA Security Rule"

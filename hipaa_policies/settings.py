@@ -27,7 +27,7 @@ import datetime as _dt
 import fnmatch
 import re
 from dataclasses import dataclass, field
-from typing import Any, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, List, Mapping, Optional, Tuple
 
 from .config_schema import resolve
 

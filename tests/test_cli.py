@@ -49,3 +49,27 @@ def test_bad_usage_is_one_line_exit_2(args):
     assert out.returncode == 2
     assert "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"cloudwatch-log-group-retention": {"minimumDays": "x"}}', "'cloudwatch-log-group-retention'.minimumDays: expected integer"),
+    ('{"cloudwatch-log-group-retention": {"minimumDays": 0}}', "minimumDays: must be at least 1"),
+    ('{"cloudwatch-log-group-retention": {"minDays": 10}}', "unknown key 'minDays'"),
+    ('{"no-such-policy": "advisory"}', "unknown policy 'no-such-policy'"),
+    ('{"all": "loud"}', "`all` must be one of"),
+    ('{"hipaa-pack-settings": {"scope": {"mode": "everything"}}}', "scope.mode: must be one of"),
+    ('{"all": ', "not valid JSON"),
+])
+def test_check_config_names_policy_and_key(tmp_path, content, message):
+    f = tmp_path / "config.json"
+    f.write_text(content)
+    out = run("check-config", str(f))
+    assert out.returncode == 2
+    assert message in out.stderr and str(f) in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_check_config_accepts_valid_file(tmp_path):
+    f = tmp_path / "config.json"
+    f.write_text('{"all": "mandatory", "cloudwatch-log-group-retention": {"enforcementLevel": "advisory", "minimumDays": 2557}}')
+    assert run("check-config", str(f)).returncode == 0
