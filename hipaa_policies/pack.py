@@ -90,11 +90,29 @@ def _stack_validate(spec: PolicySpec):
     return validate
 
 
+def _secret_preserving(value: Any) -> Any:
+    """Plain containers from the remediation path's secrets-preserving proxies, keeping each
+    ``Secret`` wrapper so a remediation that copies inputs never turns a secret into plaintext."""
+    from pulumi_policy.secret import Secret, _DictSecretsProxy, _ListSecretsProxy
+    if isinstance(value, (_DictSecretsProxy, _ListSecretsProxy)):
+        value = value["__target"]
+    if isinstance(value, Secret):
+        return Secret(_secret_preserving(value.value))
+    if isinstance(value, dict):
+        return {k: _secret_preserving(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_secret_preserving(v) for v in value]
+    return value
+
+
 def _remediate(spec: PolicySpec):
     def remediate(args):
+        from pulumi_policy.secret import Secret
+        from . import props as props_module
+        props_module.SECRET_CLASSES = (Secret,)
         if args.resource_type not in spec.resource_types:
             return None
-        props = _unproxy(args.props)
+        props = _secret_preserving(_unproxy(args.props))
         resource = Resource(args.resource_type, props, args.urn, args.name)
         config = engine.resolve_config(spec, args.get_config())
         return spec.remediate(resource, config)

@@ -69,8 +69,15 @@ def is_unknown(value: Any) -> bool:
     return value is UNKNOWN or (isinstance(value, str) and value in UNKNOWN_SENTINELS)
 
 
+# Secret marker classes whose ``.value`` is the plaintext (pulumi_policy.secret.Secret on the
+# remediation path, registered there so this module imports nothing at pack start).
+SECRET_CLASSES: tuple = ()
+
+
 def unwrap(value: Any) -> Any:
     """Unwrap a wrapped secret (mocks and raw structs carry them) and map unknown sentinels."""
+    if SECRET_CLASSES and isinstance(value, SECRET_CLASSES):
+        return unwrap(value.value)
     if isinstance(value, Mapping):
         try:
             if value.get(SECRET_SIG_KEY) == SECRET_SIG:
