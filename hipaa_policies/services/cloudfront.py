@@ -119,7 +119,7 @@ def cloudfront_origin_https(r, cfg):
         viewer_by_origin.setdefault(target if isinstance(target, str) else None, []).append(
             b.str("viewerProtocolPolicy"))
     findings = []
-    for path, origin in r.items("origins"):
+    for _path, origin in r.items("origins"):
         coc = origin.get("customOriginConfig")
         if coc is UNKNOWN:
             findings += origin.unverified("customOriginConfig", "`originProtocolPolicy: https-only`")

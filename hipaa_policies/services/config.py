@@ -42,7 +42,7 @@ def config_recorder_all_resources(r, cfg):
         use_only = UNKNOWN
     else:
         use_only = None
-        for path, s in r.items("recordingGroup.recordingStrategies"):
+        for _path, s in r.items("recordingGroup.recordingStrategies"):
             findings += s.expect_in("useOnly", allowed, absent_ok=True)
             value = s.str("useOnly")
             if isinstance(value, str) or value is UNKNOWN:
