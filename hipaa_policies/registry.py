@@ -56,7 +56,7 @@ class PolicySpec:
 
     @property
     def service(self) -> str:
-        return self.module.rsplit(".", 1)[-1]
+        return self.module.rsplit(".", 1)[-1].rstrip("_")
 
     def defaults(self) -> Dict[str, Any]:
         return {k: v.get("default") for k, v in self.config.items() if "default" in v}
