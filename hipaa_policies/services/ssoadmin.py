@@ -31,7 +31,7 @@ def parse_duration(text) -> Optional[float]:
     if not m:
         return None
     total = 0.0
-    for value, unit in zip(m.groups(), _UNITS):
+    for value, unit in zip(m.groups(), _UNITS, strict=False):
         if value:
             total += float(value.replace(",", ".")) * unit
     return total
