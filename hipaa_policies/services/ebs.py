@@ -1,5 +1,6 @@
-"""Amazon EBS: encryption of volumes, instance and launch-template block devices, and the
-account-level default (164.312(a)(2)(iv))."""
+"""Amazon EBS: encryption of volumes, instance and launch-template block devices, snapshot copies and the
+account-level default (164.312(a)(2)(iv)); block public access to snapshots (164.312(a)(1))."""
+from ..props import UNKNOWN
 from ..registry import remediation_for, resource_policy
 
 VOLUME = "aws:ebs/volume:Volume"
@@ -70,3 +71,50 @@ def ec2_launch_template_ebs_encrypted(r, cfg):
 )
 def ebs_encryption_by_default(r, cfg):
     return r.expect_true("enabled", absent_ok=True)
+
+
+SNAPSHOT_COPY = "aws:ebs/snapshotCopy:SnapshotCopy"
+SNAPSHOT_BLOCK_PUBLIC_ACCESS = "aws:ebs/snapshotBlockPublicAccess:SnapshotBlockPublicAccess"
+
+
+@resource_policy(
+    name="ebs-snapshot-copy-encrypted",
+    description="EBS snapshot copies must be encrypted.",
+    citations=AT_REST,
+    severity="high",
+    resource_types=[SNAPSHOT_COPY],
+    remediation="Set `encrypted: true` and `kmsKeyId` to a customer managed key on `aws.ebs.SnapshotCopy` "
+                "(copying is the way to encrypt an unencrypted snapshot).",
+)
+def ebs_snapshot_copy_encrypted(r, cfg):
+    return r.expect_true("encrypted")
+
+
+@remediation_for(ebs_snapshot_copy_encrypted)
+def _encrypt_copy(r, cfg):
+    return None if r.bool("encrypted") is True else {**r.raw, "encrypted": True}
+
+
+@resource_policy(
+    name="ebs-snapshot-block-public-access",
+    description="EBS snapshot block public access must block public sharing of snapshots.",
+    citations=["164.312(a)(1)", "164.308(a)(4)(ii)(B)"],
+    severity="high",
+    resource_types=[SNAPSHOT_BLOCK_PUBLIC_ACCESS],
+    remediation="Set `state: block-all-sharing` on `aws.ebs.SnapshotBlockPublicAccess` (`block-new-sharing` leaves "
+                "snapshots that are already public shared).",
+    config={"allowedStates": {"type": "array", "items": {"type": "string",
+                                                         "enum": ["block-all-sharing", "block-new-sharing"]},
+                              "minItems": 1, "default": ["block-all-sharing"],
+                              "description": "Block-public-access states accepted as compliant."}},
+)
+def ebs_snapshot_block_public_access(r, cfg):
+    return r.expect_in("state", cfg["allowedStates"])
+
+
+@remediation_for(ebs_snapshot_block_public_access)
+def _block_snapshot_sharing(r, cfg):
+    state = r.str("state")
+    if state is UNKNOWN or (isinstance(state, str) and state.lower() in [s.lower() for s in cfg["allowedStates"]]):
+        return None
+    return {**r.raw, "state": cfg["allowedStates"][0]}

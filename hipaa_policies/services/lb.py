@@ -1,6 +1,7 @@
-"""Elastic Load Balancing v2 (ALB/NLB): listeners encrypt traffic with TLS 1.2+ (164.312(e))."""
+"""Elastic Load Balancing v2 (ALB/NLB): listeners encrypt traffic with TLS 1.2+ (164.312(e)); load balancers
+write access logs, drop invalid headers and resist deletion."""
 from ..props import UNKNOWN
-from ..registry import resource_policy
+from ..registry import remediation_for, resource_policy
 
 LISTENER = "aws:lb/listener:Listener"  # aws:alb/listener:Listener is expanded from tokens.ALIASES
 
@@ -72,3 +73,77 @@ def lb_listener_tls(r, cfg):
             return []
         return r.fail("defaultActions", "a `redirect` to `HTTPS` on an HTTP listener (or use `protocol: HTTPS`)")
     return r.fail("protocol", "`HTTPS` or `TLS`")
+
+
+# =========================================================================== load balancer attributes
+LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"  # aws:alb/loadBalancer:LoadBalancer via tokens.ALIASES
+
+
+def _lb_type(r):
+    kind = r.str("loadBalancerType")
+    if kind is UNKNOWN:
+        return UNKNOWN
+    return kind.lower() if isinstance(kind, str) else "application"
+
+
+@resource_policy(
+    name="lb-access-logs",
+    description="Application and Network Load Balancers must write access logs.",
+    citations=["164.312(b)", "164.308(a)(1)(ii)(D)"],
+    severity="medium",
+    resource_types=[LOAD_BALANCER],
+    remediation="Set `accessLogs: {enabled: true, bucket: <log bucket>, prefix: ...}`; the bucket needs a policy "
+                "that lets the regional ELB log-delivery principal write to it.",
+    notes="Gateway Load Balancers have no access logs and are skipped.",
+)
+def lb_access_logs(r, cfg):
+    if _lb_type(r) == "gateway":
+        return []
+    findings = r.expect_true("accessLogs.enabled")
+    if not findings:
+        findings += r.expect_present("accessLogs.bucket", "the S3 bucket that receives the logs")
+    return findings
+
+
+@resource_policy(
+    name="lb-deletion-protection",
+    description="Load balancers should enable deletion protection.",
+    citations=["164.312(c)(1)", "164.308(a)(7)(ii)(B)"],
+    severity="low",
+    resource_types=[LOAD_BALANCER],
+    remediation="Set `enableDeletionProtection: true`.",
+    default_level="advisory",
+    level_reason="deletion protection guards availability rather than ePHI itself, and blocks routine teardown "
+                 "of ephemeral environments",
+)
+def lb_deletion_protection(r, cfg):
+    return r.expect_true("enableDeletionProtection")
+
+
+@remediation_for(lb_deletion_protection)
+def _protect_lb(r, cfg):
+    return None if r.bool("enableDeletionProtection") is True else {**r.raw, "enableDeletionProtection": True}
+
+
+@resource_policy(
+    name="lb-drop-invalid-header-fields",
+    description="Application Load Balancers must drop HTTP headers with invalid fields (request smuggling defence).",
+    citations=["164.312(e)(2)(i)", "164.312(c)(1)"],
+    severity="medium",
+    resource_types=[LOAD_BALANCER],
+    remediation="Set `dropInvalidHeaderFields: true` on Application Load Balancers.",
+)
+def lb_drop_invalid_header_fields(r, cfg):
+    kind = _lb_type(r)
+    if kind is UNKNOWN:
+        return r.unverified("loadBalancerType", "`application` with `dropInvalidHeaderFields: true`, or another type")
+    if kind != "application":
+        return []
+    return r.expect_true("dropInvalidHeaderFields")
+
+
+@remediation_for(lb_drop_invalid_header_fields)
+def _drop_invalid_headers(r, cfg):
+    if _lb_type(r) != "application" or r.bool("dropInvalidHeaderFields") is True:
+        return None
+    return {**r.raw, "dropInvalidHeaderFields": True}
