@@ -26,7 +26,7 @@ def guardduty_detector_enabled(r, cfg):
     name="guardduty-detector-feature-enabled",
     description="GuardDuty protection plans that watch ePHI stores and workloads (S3 data events, RDS login "
                 "events, runtime and malware protection...) must not be switched off.",
-    citations=["164.308(a)(5)(ii)(B)", "164.308(a)(6)(ii)"],
+    citations=["164.308(a)(5)(ii)(B)", "164.308(a)(5)(i)", "164.308(a)(6)(ii)"],
     severity="medium",
     resource_types=[DETECTOR_FEATURE],
     remediation="Set `status: ENABLED` on the `aws.guardduty.DetectorFeature`, or remove the resource and manage "

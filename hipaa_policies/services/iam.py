@@ -154,7 +154,7 @@ def _document_findings(value: Any, path: str) -> List[Finding]:
 @resource_policy(
     name="iam-no-full-admin-policy",
     description="IAM policy documents must not allow every action on every resource (`*:*`).",
-    citations=["164.308(a)(3)(ii)(A)", "164.308(a)(4)(ii)(B)", "164.312(a)(1)"],
+    citations=["164.308(a)(4)(i)", "164.308(a)(3)(i)", "164.308(a)(3)(ii)(A)", "164.308(a)(4)(ii)(B)", "164.312(a)(1)"],
     severity="high",
     resource_types=[POLICY, ROLE_POLICY, USER_POLICY, GROUP_POLICY, ROLE],
     remediation="Replace `\"Action\": \"*\"` with `\"Resource\": \"*\"` by the specific actions and resource ARNs "

@@ -291,7 +291,7 @@ def _log_targets(stack):
 @stack_policy(
     name="s3-bucket-access-logging",
     description="S3 buckets must record server access logs (buckets that receive access logs are exempt).",
-    citations=["164.312(b)"],
+    citations=["164.312(b)", "164.310(d)(2)(iii)"],
     severity="medium",
     resource_types=[BUCKET, LOGGING],
     remediation="Declare `aws.s3.BucketLogging(bucket=<bucket>.id, target_bucket=<log bucket>.id, "
@@ -477,7 +477,7 @@ def _expiry(rule, days_path, minimum, status_unknown):
     name="s3-audit-bucket-retention",
     description="Buckets that receive audit logs (CloudTrail, S3 access logs) must not expire objects before "
                 "six years.",
-    citations=["164.316(b)(2)(i)", "164.312(b)"],
+    citations=["164.316(b)(2)(i)", "164.316(b)(2)(ii)", "164.312(b)"],
     severity="high",
     resource_types=[BUCKET, LIFECYCLE, TRAIL],
     remediation="Raise `expiration.days` of every enabled lifecycle rule on audit-log buckets to 2192 days (six "
