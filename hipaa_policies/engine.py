@@ -108,6 +108,25 @@ def run_stack(spec: PolicySpec, index: Any, config: Dict[str, Any], ctx: Context
     return findings_to_diagnostics(spec, findings, index.by_urn, "", ctx)
 
 
+def remediate_resource(spec: PolicySpec, resource: Resource, config: Dict[str, Any],
+                       ctx: Context) -> Optional[Mapping[str, Any]]:
+    """New inputs from the policy's ``remediate``, or None.  Remediation honours what Analyze
+    honours: nothing happens to a resource out of PHI scope, validly exempted, compliant, or whose
+    failing property is only unverified (unknown in preview); an error in the fix is contained."""
+    if spec.remediate is None or resource.type not in spec.resource_types:
+        return None
+    if not ctx.settings.in_scope(resource, ctx.stack_tags):
+        return None
+    if not any(f.status == FAIL for f in _collect(spec, resource, config)):
+        return None
+    if ctx.settings.exemption_for(spec.name, resource, resource.urn, ctx.date()).exempt:
+        return None
+    try:
+        return spec.remediate(resource, config) or None
+    except Exception:
+        return None
+
+
 def resolve_config(spec: PolicySpec, raw_config: Any) -> Dict[str, Any]:
     """Defaults merged with validated user values (raises ConfigError naming policy and key)."""
     return resolve(spec.name, spec.config, raw_config)

@@ -5,7 +5,8 @@ pulumi-policy's servicer deserialises a resource's properties once per policy on
 policies that dominates a preview.  :class:`FastServicer` subclasses the SDK's private
 ``_PolicyAnalyzerServicer`` and
 
-* converts the properties once per call and runs only the policies registered for the
+* converts each top-level property at most once per call, on first read
+  (:class:`~hipaa_policies.props.LazyMapping`), and runs only the policies registered for the
   resource's type (a type index built once),
 * builds one :class:`~hipaa_policies.stack_index.StackIndex` per ``AnalyzeStack`` shared by all
   stack policies,
@@ -19,12 +20,15 @@ loudly when the shape changes and checks both paths agree.
 """
 from __future__ import annotations
 
+import gc
 import sys
 from typing import Any, Dict, List, Optional
 
 from . import engine
 from .errors import ConfigError
+from .props import LazyMapping
 from .resource import Resource
+from . import settings as pack_settings
 from .settings import SETTINGS_POLICY, Settings
 
 _REQUIRED_METHODS = ("Analyze", "AnalyzeStack", "Configure", "ConfigureStack", "GetAnalyzerInfo",
@@ -38,6 +42,11 @@ _REQUIRED_ATTRS = ("_PolicyAnalyzerServicer__policies", "_PolicyAnalyzerServicer
 def struct_to_dict(struct: Any) -> Dict[str, Any]:
     """protobuf Struct → plain dict, one pass (faster than json_format.MessageToDict)."""
     return {k: _value(v) for k, v in struct.fields.items()}
+
+
+def lazy_struct(struct: Any) -> LazyMapping:
+    """protobuf Struct → read-only mapping converting each top-level value on first read."""
+    return LazyMapping(struct.fields, _value)
 
 
 def _value(v: Any) -> Any:
@@ -64,7 +73,9 @@ def shape_problems() -> List[str]:
     base = getattr(sdk, "_PolicyAnalyzerServicer", None)
     if base is None:
         return ["pulumi_policy.policy._PolicyAnalyzerServicer is gone"]
-    problems = [f"_PolicyAnalyzerServicer.{m} is gone" for m in _REQUIRED_METHODS if not hasattr(base, m)]
+    # defined by the SDK class itself: the generated base's stubs (which answer UNIMPLEMENTED) do not count
+    problems = [f"_PolicyAnalyzerServicer.{m} is gone" for m in _REQUIRED_METHODS
+                if not callable(vars(base).get(m))]
     try:
         from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
         probe = base("probe", "0.0.1", [ResourceValidationPolicy("probe", "probe", lambda a, r: None)],
@@ -101,6 +112,9 @@ def make_class():
             self._resolved: Dict[str, Dict[str, Any]] = {}
             self._settings = Settings()
             self._resolve_all({})
+            # Start-up is over (modules, registry, policies): move what it allocated out of the
+            # cyclic collector's sight, so collections during analysis scan only new objects.
+            gc.freeze()
 
         # -- configuration ---------------------------------------------------------------------
         def _resolve_all(self, raw: Dict[str, Any]) -> None:
@@ -109,6 +123,7 @@ def make_class():
                 resolved[name] = engine.resolve_config(spec, raw.get(name))
             settings = Settings.from_config(raw.get(SETTINGS_POLICY))
             self._resolved, self._settings = resolved, settings
+            pack_settings.set_current(settings)
 
         def Configure(self, request, context):
             import grpc
@@ -156,7 +171,7 @@ def make_class():
             candidates = self._by_type.get(request.type)
             if not candidates:
                 return response
-            resource = Resource(request.type, struct_to_dict(request.properties), request.urn, request.name)
+            resource = Resource(request.type, lazy_struct(request.properties), request.urn, request.name)
             ctx = self._ctx()
             for policy in candidates:
                 level = self._level(policy)
@@ -174,15 +189,25 @@ def make_class():
             active = [(p, lvl) for p in self._stack_policies if (lvl := self._level(p)) is not None]
             if not active:
                 return response
-            index = StackIndex(
-                Resource(r.type, struct_to_dict(r.properties), r.urn, r.name, r.parent or None,
-                         list(r.dependencies), {k: list(v.urns) for k, v in r.propertyDependencies.items()})
-                for r in request.resources)
-            ctx = self._ctx()
-            for policy, level in active:
-                spec = self._specs[policy.name]
-                self._append(response, policy, level,
-                             engine.run_stack(spec, index, self._resolved[policy.name], ctx))
+            # A 10,000-resource stack allocates a few hundred thousand short-lived, acyclic
+            # containers; the cyclic collector would scan the whole heap several times over for
+            # nothing, so it waits until the call ends (it runs then if garbage is due).
+            gc_was_enabled = gc.isenabled()
+            gc.disable()
+            try:
+                index = StackIndex(
+                    Resource(r.type, lazy_struct(r.properties), r.urn, r.name, r.parent or None,
+                             list(r.dependencies),
+                             {k: list(v.urns) for k, v in pd.items()} if (pd := r.propertyDependencies) else None)
+                    for r in request.resources)
+                ctx = self._ctx()
+                for policy, level in active:
+                    spec = self._specs[policy.name]
+                    self._append(response, policy, level,
+                                 engine.run_stack(spec, index, self._resolved[policy.name], ctx))
+            finally:
+                if gc_was_enabled:
+                    gc.enable()
             return response
 
     return FastServicer

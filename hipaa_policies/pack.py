@@ -13,7 +13,6 @@ from . import engine
 from .catalogue import load_catalogue
 from .registry import RESOURCE, PolicySpec, policies
 from .resource import Resource
-from .settings import Settings
 
 PACK_NAME = "aws-hipaa"
 FRAMEWORK_NAME = "HIPAA Security Rule"
@@ -66,7 +65,8 @@ def _emit_plain(diags: List[engine.Diagnostic], report_violation) -> None:
 
 
 def _plain_ctx(args: Any) -> engine.Context:
-    return engine.Context(stack_tags=dict(getattr(args, "stack_tags", {}) or {}), settings=Settings())
+    from .settings import current
+    return engine.Context(stack_tags=dict(getattr(args, "stack_tags", {}) or {}), settings=current())
 
 
 def _resource_validate(spec: PolicySpec):
@@ -115,7 +115,7 @@ def _remediate(spec: PolicySpec):
         props = _secret_preserving(_unproxy(args.props))
         resource = Resource(args.resource_type, props, args.urn, args.name)
         config = engine.resolve_config(spec, args.get_config())
-        return spec.remediate(resource, config)
+        return engine.remediate_resource(spec, resource, config, _plain_ctx(args))
     return remediate
 
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, List, Mapping, Optional, Tuple
 
 from .config_schema import resolve
+from .props import UNKNOWN, is_unknown, unwrap
 
 SETTINGS_POLICY = "hipaa-pack-settings"
 TAG_EXEMPT = "hipaa:exempt"
@@ -50,10 +51,15 @@ SCHEMA = {
             "tagKey": {"type": "string", "description": "Resource tag naming the data classification.",
                        "default": "data-classification"},
             "tagValues": {"type": "array", "items": {"type": "string"}, "minItems": 1,
-                          "description": "Classification values that mean the resource holds PHI."},
-            "stackTagKey": {"type": "string", "description": "Stack tag that marks a PHI stack."},
+                          "default": ["phi"],
+                          "description": "Classification values that mean the resource holds PHI "
+                                         "(compared case-insensitively)."},
+            "stackTagKey": {"type": "string", "description": "Stack tag that marks a PHI stack.",
+                            "default": "hipaa:phi"},
             "stackTagValues": {"type": "array", "items": {"type": "string"}, "minItems": 1,
-                               "description": "Stack tag values that mean the stack holds PHI."},
+                               "default": ["true", "yes", "phi"],
+                               "description": "Stack tag values that mean the stack holds PHI "
+                                              "(compared case-insensitively)."},
         },
         "required": ["mode"],
     },
@@ -136,12 +142,20 @@ class Settings:
         if self.scope_mode == "stack-tag":
             value = stack_tags.get(self.stack_tag_key)
             return isinstance(value, str) and value.lower() in self.stack_tag_values
-        tags = resource.tags() if resource is not None else {}
-        value = tags.get(self.tag_key)
+        if resource is None:
+            return False
+        tags = resource.get("tags")
+        if is_unknown(tags):
+            return True  # classification unknown until deployment: stay in scope (never a silent pass)
+        value = unwrap(tags.get(self.tag_key)) if isinstance(tags, Mapping) else None
+        if value is UNKNOWN:
+            return True
         return isinstance(value, str) and value.lower() in self.tag_values
 
     def exemption_for(self, policy: str, resource: Any, urn: str, today: _dt.date) -> Decision:
         decision = Decision()
+        if policy == SETTINGS_POLICY:
+            return decision  # the audit of exemptions cannot itself be exempted (a `*` entry would)
         name = getattr(resource, "name", "") if resource is not None else ""
         # tag exemptions on the resource
         tags = resource.tags() if resource is not None else {}
@@ -181,3 +195,16 @@ def void_central_exemptions(raw: Any, today: _dt.date) -> List[str]:
         if not ok:
             out.append(f"`exemptions[{i}]` ({entry.get('policy')} on {entry.get('resource')!r}) is void: {why}")
     return out
+
+
+# The settings of the last successful ``Configure`` of this pack process (the fast servicer sets
+# them); the remediation path and the plain servicer path read them here.
+_CURRENT: List[Settings] = [Settings()]
+
+
+def current() -> Settings:
+    return _CURRENT[0]
+
+
+def set_current(settings: Settings) -> None:
+    _CURRENT[0] = settings

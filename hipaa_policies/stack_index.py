@@ -35,7 +35,7 @@ class StackIndex:
         self.resources: List[Resource] = list(resources)
         self.by_urn: Dict[str, Resource] = {}
         self.by_type: Dict[str, List[Resource]] = {}
-        self._ident: Dict[str, List[Resource]] = {}
+        self._ident_cache: Dict[Tuple[str, ...], Dict[str, List[Resource]]] = {}
         self._joins: Dict[Tuple, Tuple[Dict[str, Links], List[Resource]]] = {}
         for r in self.resources:
             self.by_urn[r.urn] = r
@@ -59,10 +59,15 @@ class StackIndex:
         return ids
 
     def _targets_of_type(self, types: Sequence[str]) -> Dict[str, List[Resource]]:
-        ident: Dict[str, List[Resource]] = {}
-        for t in self.of_type(*types):
-            for key in self._identities(t):
-                ident.setdefault(key, []).append(t)
+        """Identity → resources of ``types`` (built once per set of types, shared by all joins)."""
+        key = tuple(sorted(set(tokens.expand(types))))
+        ident = self._ident_cache.get(key)
+        if ident is None:
+            ident = {}
+            for t in self.of_type(*key):
+                for identity in self._identities(t):
+                    ident.setdefault(identity, []).append(t)
+            self._ident_cache[key] = ident
         return ident
 
     def resolve(self, r: Resource, prop: str, target_types: Sequence[str],

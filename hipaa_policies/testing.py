@@ -223,7 +223,7 @@ class PackServer:
             self.proc = None
 
     def __enter__(self) -> "PackServer":
-        return self.start()
+        return self if self.proc is not None else self.start()
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
