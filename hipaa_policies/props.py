@@ -10,6 +10,7 @@ They never carry the property's value: it may be a secret.
 """
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping  # not typing.Mapping: its isinstance() is several times slower
 from dataclasses import dataclass
@@ -88,8 +89,9 @@ def unwrap(value: Any) -> Any:
     if t is float or t is bool or t is list or t is int or value is None:
         return value
     if t is LazyMapping:
-        if SECRET_SIG_KEY in value and value[SECRET_SIG_KEY] == SECRET_SIG:
-            return unwrap(value["value"] if "value" in value else None)
+        if value.is_secret_wrapper():
+            inner = value.lookup("value")
+            return unwrap(None if inner is MISSING else inner)
         return value
     if SECRET_CLASSES and isinstance(value, SECRET_CLASSES):
         return unwrap(value.value)
@@ -113,12 +115,20 @@ class LazyMapping(Mapping):
     type converts none of those it skips.  Values below the top level are plain dicts and lists.
     """
 
-    __slots__ = ("_fields", "_convert", "_cache")
+    __slots__ = ("_fields", "_convert", "_cache", "_sig")
 
     def __init__(self, fields: Any, convert: Callable[[Any], Any]) -> None:
         self._fields = fields
         self._convert = convert
         self._cache: dict = {}
+        self._sig: Optional[bool] = None
+
+    def is_secret_wrapper(self) -> bool:
+        """Whether this mapping is itself a wrapped secret (checked once, then remembered)."""
+        sig = self._sig
+        if sig is None:
+            sig = self._sig = self.lookup(SECRET_SIG_KEY) == SECRET_SIG
+        return sig
 
     def __getitem__(self, key: Any) -> Any:
         value = self.lookup(key)
@@ -245,13 +255,15 @@ def as_number(value: Any) -> Any:
     if isinstance(value, bool):
         return MISSING
     if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
+        number = float(value)
+    elif isinstance(value, str):
         try:
-            return float(value.strip())
+            number = float(value.strip())
         except ValueError:
             return MISSING
-    return MISSING
+    else:
+        return MISSING
+    return number if math.isfinite(number) else MISSING  # inf/nan are no setting AWS accepts
 
 
 def as_bool(value: Any) -> Any:

@@ -7,6 +7,8 @@ inline ``ingress`` blocks, ``aws.ec2.SecurityGroupRule`` and ``aws.vpc.SecurityG
 """
 from __future__ import annotations
 
+import math
+
 from ..props import FAIL, MISSING, UNKNOWN, UNVERIFIED, Finding, is_unknown
 from ..registry import remediation_for, resource_policy, stack_policy
 
@@ -116,7 +118,7 @@ def _protocol(value):
     if value is UNKNOWN:
         return UNKNOWN
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = str(int(value))
+        value = str(int(value)) if math.isfinite(value) else str(value)
     if not isinstance(value, str):
         return "all"  # absent protocol cannot be deployed; be conservative
     value = value.strip().lower()

@@ -9,6 +9,8 @@ or else by the snapshot it copies.
 """
 from __future__ import annotations
 
+import math
+
 import re
 
 from ..props import FAIL, UNKNOWN, UNVERIFIED, Finding, is_unknown, unwrap
@@ -451,7 +453,7 @@ def rds_parameter_group_requires_tls(r, cfg):
         if isinstance(value, bool):
             value = "1" if value else "0"
         if isinstance(value, (int, float)):
-            value = str(int(value))
+            value = str(int(value)) if math.isfinite(value) else str(value)
         if isinstance(value, str) and value.strip().lower() in ON_VALUES:
             return []
         return r.fail(f"parameters[{i}].value", expected)
