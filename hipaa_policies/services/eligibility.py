@@ -34,8 +34,11 @@ def eligible_services() -> Dict[str, object]:
     for key in ("source", "as_of"):
         if not isinstance(data.get(key), str) or not data[key]:
             raise RegistryError(f"hipaa_policies/{DATA_FILE}: `{key}` is missing")
+    no_content = data.get("no_content") or {}
+    if not isinstance(no_content, Mapping):
+        raise RegistryError(f"hipaa_policies/{DATA_FILE}: [no_content] must map module names to reasons")
     return {"source": data["source"], "as_of": data["as_of"], "modules": dict(modules),
-            "conditions": dict(data.get("conditions") or {})}
+            "conditions": dict(data.get("conditions") or {}), "no_content": dict(no_content)}
 
 
 def module_of(token: str):
@@ -83,8 +86,8 @@ def phi_on_hipaa_eligible_service(stack, cfg):
     findings = []
     for r in stack.resources:
         module = module_of(r.type)
-        if module is None or module in eligible:
-            continue
+        if module is None or module in eligible or module in _LIST["no_content"]:
+            continue  # eligible, or a control-plane service that never holds ePHI (common tags reach it)
         tags = r.get("tags")
         path = f"tags.{tag_key}"
         expected = (f"a non-PHI classification: `aws:{module}` is not on the HIPAA-eligible service list "
