@@ -10,8 +10,8 @@ Targets (issue 7), each printed with its ratio and PASS/FAIL:
 
 Every pack is started as the Pulumi CLI starts it (``python -u -m pulumi.policy 127.0.0.1:0 .``).
 Baselines are generated into ``benchmarks/.work/``.  Resources come from
-``benchmarks/workload.py``: one description of a realistic mixed stack (about half of the
-resources of types no policy checks, half of the units preview-shaped with unknowns), plus one
+``benchmarks/workload.py``: one description of a realistic mixed stack (about 30 % of the
+resources of types no resource policy checks, half of the units preview-shaped), plus one
 resource of every other type a resource policy checks.
 
 Run from a clone:  python benchmarks/bench_analyze.py   (about a minute on 2 cores)
@@ -50,7 +50,7 @@ def main(argv=None) -> int:
     ap.add_argument("--rounds", type=int, default=5, help="timed rounds of the Analyze mix per pack, interleaved")
     ap.add_argument("--units", type=int, default=16, help="workload units in the Analyze mix (~40 resources each)")
     ap.add_argument("--startup-runs", type=int, default=9, help="start-ups per pack, interleaved")
-    ap.add_argument("--stack-runs", type=int, default=5, help="AnalyzeStack runs per size (1k: 3 times as many)")
+    ap.add_argument("--stack-runs", type=int, default=9, help="AnalyzeStack runs per size (1k: 3 times as many)")
     ap.add_argument("--with-plain", action="store_true",
                     help="also time the full pack on the SDK's own servicer (slow; information only)")
     ap.add_argument("--json", type=Path, default=common.WORK / "bench_analyze.json", help="results file")

@@ -140,11 +140,11 @@ class LazyMapping(Mapping):
         """The converted value at ``key``, or MISSING."""
         cache = self._cache
         try:
-            return cache[key]
-        except KeyError:
-            pass
+            value = cache.get(key, MISSING)
         except TypeError:  # unhashable key
             return MISSING
+        if value is not MISSING:
+            return value
         fields = self._fields
         try:
             if key not in fields:

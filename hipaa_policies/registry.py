@@ -160,6 +160,15 @@ def remediation_for(policy_fn: Callable[..., Any]) -> Callable[[Callable[..., An
     return wrap
 
 
+def fix_by_setting(policy_fn: Callable[..., Any], key: str, value: Any) -> None:
+    """Attach the common automatic fix "set input ``key`` to ``value``".  The engine calls a
+    remediation only for an in-scope, unexempted resource the policy actually fails."""
+    def fix(r: Any, cfg: Mapping[str, Any]) -> Optional[Mapping[str, Any]]:
+        return None if r.get(key) == value else {**r.raw, key: value}
+    fix.__name__ = f"set_{key}"
+    policy_fn.spec.remediate = fix  # type: ignore[attr-defined]
+
+
 def load() -> Dict[str, PolicySpec]:
     """Import every service module (once), validate against the catalogue, return the registry."""
     global _LOADED

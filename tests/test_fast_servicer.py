@@ -183,3 +183,69 @@ def test_both_paths_agree_under_a_configured_enforcement_level(packs):
     finally:
         for p in packs:
             p.configure({})
+
+
+# --------------------------------------------------------------------------- lazy properties
+def test_lazy_properties_read_exactly_like_the_converted_dict():
+    from google.protobuf import struct_pb2
+    from hipaa_policies.props import SECRET_SIG, SECRET_SIG_KEY, UNKNOWN, LazyMapping, Props, get
+    props = {"storageEncrypted": True, "allocatedStorage": 20.0, "engine": "postgres", "nothing": None,
+             "kmsKeyId": workload.UNKNOWN, "tags": {"data-classification": "phi"},
+             "password": {SECRET_SIG_KEY: SECRET_SIG, "value": "hunter2"},
+             "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}, "odd", 3.0]}
+    s = struct_pb2.Struct()
+    s.update(props)
+    lazy, plain = fast_servicer.lazy_struct(s), fast_servicer.struct_to_dict(s)
+    assert isinstance(lazy, LazyMapping) and len(lazy) == len(plain) and set(lazy) == set(plain)
+    paths = ["storageEncrypted", "allocatedStorage", "engine", "nothing", "kmsKeyId", "tags.data-classification",
+             "password", "rules[0].applyServerSideEncryptionByDefault.sseAlgorithm", "rules[1].x", "rules[2]",
+             "rules[9]", "absent", "absent.deeper", "tags[0]", "engine.sub"]
+    for path in paths:
+        assert get(lazy, path) == get(plain, path) or (get(lazy, path) is get(plain, path)), path
+    assert get(lazy, "kmsKeyId") is UNKNOWN and get(lazy, "password") == "hunter2"
+    assert dict(lazy) == plain and lazy == plain
+    assert {**lazy} == plain
+    assert 42 not in lazy and lazy.get(42) is None and lazy.get("absent", "d") == "d"
+    with pytest.raises(KeyError):
+        lazy["absent"]
+    p = Props(fast_servicer.lazy_struct(s))
+    assert p.tags() == {"data-classification": "phi"} and p.bool("storageEncrypted") is True
+
+
+def test_a_wrapped_secret_at_the_top_level_unwraps_like_the_dict():
+    from google.protobuf import struct_pb2
+    from hipaa_policies.props import SECRET_SIG, SECRET_SIG_KEY, get
+    s = struct_pb2.Struct()
+    s.update({SECRET_SIG_KEY: SECRET_SIG, "value": {"a": 1.0}})
+    assert get(fast_servicer.lazy_struct(s), "a") == get(fast_servicer.struct_to_dict(s), "a") == 1.0
+
+
+def test_runtime_settings_are_applied_again_only_when_the_cli_environment_changes(monkeypatch):
+    from pulumi_policy import EnforcementLevel
+    from hipaa_policies import pack
+    import gc
+    frozen = gc.get_freeze_count()
+    cls = fast_servicer.make_class()
+    servicer = cls("aws-hipaa", "0.1.0", pack.build_policies(), EnforcementLevel.ADVISORY)
+    if frozen == 0:  # the servicer freezes start-up objects; undo that in the test process
+        gc.unfreeze()
+    calls = []
+    monkeypatch.setattr(servicer, "_configure_runtime_settings", lambda: calls.append(1))
+    monkeypatch.setenv("PULUMI_PROJECT", "p")
+    monkeypatch.setenv("PULUMI_STACK", "s")
+    monkeypatch.setenv("PULUMI_DRY_RUN", "true")
+    servicer._runtime_settings()
+    servicer._runtime_settings()
+    assert len(calls) == 1
+    monkeypatch.setenv("PULUMI_CONFIG", '{"aws:region": "us-east-1"}')
+    servicer._runtime_settings()
+    assert len(calls) == 2
+
+
+def test_pack_serves_with_the_cli_environment_set():
+    env = {"PULUMI_PROJECT": "phi-platform", "PULUMI_STACK": "prod", "PULUMI_DRY_RUN": "true",
+           "PULUMI_CONFIG": '{"aws:region": "us-east-1"}'}
+    with PackServer(PACK_DIR, env=env) as pack:
+        pack.configure_stack()
+        diags = pack.analyze(resource("aws:rds/instance:Instance", {"storageEncrypted": False}, name="db"))
+    assert any(d.policy == "rds-storage-encrypted" and d.kind == "violation" for d in diags), diags

@@ -2,7 +2,7 @@
 (164.308(a)(7)(ii)(A)), audit logs exported (164.312(b)), deletion protection (164.312(c)(1)) and
 TLS left on in cluster parameter groups (164.312(e)(2)(ii))."""
 from ..props import UNKNOWN, is_unknown, unwrap
-from ..registry import remediation_for, resource_policy
+from ..registry import fix_by_setting, remediation_for, resource_policy
 from .rds import failing, retention_check
 
 CLUSTER = "aws:docdb/cluster:Cluster"
@@ -23,13 +23,7 @@ def docdb_cluster_encrypted(r, cfg):
     return r.expect_true("storageEncrypted", "true (the default is false)")
 
 
-@remediation_for(docdb_cluster_encrypted)
-def _encrypt(r, cfg):
-    if not failing(docdb_cluster_encrypted, r, cfg):
-        return None
-    if r.bool("storageEncrypted") is True:
-        return None
-    return {**r.raw, "storageEncrypted": True}
+fix_by_setting(docdb_cluster_encrypted, "storageEncrypted", True)
 
 
 @resource_policy(
@@ -95,13 +89,7 @@ def docdb_deletion_protection(r, cfg):
     return r.expect_true("deletionProtection", "true (the default is false)")
 
 
-@remediation_for(docdb_deletion_protection)
-def _protect(r, cfg):
-    if not failing(docdb_deletion_protection, r, cfg):
-        return None
-    if r.bool("deletionProtection") is True:
-        return None
-    return {**r.raw, "deletionProtection": True}
+fix_by_setting(docdb_deletion_protection, "deletionProtection", True)
 
 
 @resource_policy(

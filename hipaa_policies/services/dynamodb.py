@@ -1,7 +1,7 @@
 """Amazon DynamoDB: tables encrypted with a KMS key (164.312(a)(2)(iv)), point-in-time recovery
 (164.308(a)(7)(ii)(A)) and deletion protection (164.312(c)(1))."""
 from .rds import failing
-from ..registry import remediation_for, resource_policy
+from ..registry import fix_by_setting, remediation_for, resource_policy
 
 TABLE = "aws:dynamodb/table:Table"
 
@@ -71,10 +71,4 @@ def dynamodb_deletion_protection(r, cfg):
     return r.expect_true("deletionProtectionEnabled", "true (the default is false)")
 
 
-@remediation_for(dynamodb_deletion_protection)
-def _protect(r, cfg):
-    if not failing(dynamodb_deletion_protection, r, cfg):
-        return None
-    if r.bool("deletionProtectionEnabled") is True:
-        return None
-    return {**r.raw, "deletionProtectionEnabled": True}
+fix_by_setting(dynamodb_deletion_protection, "deletionProtectionEnabled", True)

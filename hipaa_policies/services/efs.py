@@ -1,8 +1,7 @@
 """Amazon EFS: file systems encrypted at rest (164.312(a)(2)(iv)) and backed up automatically
 (164.308(a)(7)(ii)(A)) through an ``aws.efs.BackupPolicy`` or an AWS Backup selection."""
 from ..props import FAIL, UNKNOWN, UNVERIFIED, Finding
-from .rds import failing
-from ..registry import remediation_for, resource_policy, stack_policy
+from ..registry import fix_by_setting, resource_policy, stack_policy
 from . import backup as _backup
 
 FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
@@ -24,13 +23,7 @@ def efs_encrypted(r, cfg):
     return r.expect_true("encrypted", "true (the API default is false)")
 
 
-@remediation_for(efs_encrypted)
-def _encrypt(r, cfg):
-    if not failing(efs_encrypted, r, cfg):
-        return None
-    if r.bool("encrypted") is True:
-        return None
-    return {**r.raw, "encrypted": True}
+fix_by_setting(efs_encrypted, "encrypted", True)
 
 
 def _status(policy):

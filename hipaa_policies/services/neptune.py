@@ -1,7 +1,7 @@
 """Amazon Neptune: cluster storage encrypted (164.312(a)(2)(iv)), backups kept
 (164.308(a)(7)(ii)(A)), IAM database authentication (164.312(d)), audit logs exported (164.312(b))
 and deletion protection (164.312(c)(1))."""
-from ..registry import remediation_for, resource_policy
+from ..registry import fix_by_setting, remediation_for, resource_policy
 from .docdb import audit_export_check
 from .rds import failing, retention_check
 
@@ -22,13 +22,7 @@ def neptune_cluster_encrypted(r, cfg):
     return r.expect_true("storageEncrypted", "true (the default is false)")
 
 
-@remediation_for(neptune_cluster_encrypted)
-def _encrypt(r, cfg):
-    if not failing(neptune_cluster_encrypted, r, cfg):
-        return None
-    if r.bool("storageEncrypted") is True:
-        return None
-    return {**r.raw, "storageEncrypted": True}
+fix_by_setting(neptune_cluster_encrypted, "storageEncrypted", True)
 
 
 @resource_policy(
@@ -71,13 +65,7 @@ def neptune_iam_authentication(r, cfg):
     return r.expect_true("iamDatabaseAuthenticationEnabled", "true (the default is false)")
 
 
-@remediation_for(neptune_iam_authentication)
-def _iam(r, cfg):
-    if not failing(neptune_iam_authentication, r, cfg):
-        return None
-    if r.bool("iamDatabaseAuthenticationEnabled") is True:
-        return None
-    return {**r.raw, "iamDatabaseAuthenticationEnabled": True}
+fix_by_setting(neptune_iam_authentication, "iamDatabaseAuthenticationEnabled", True)
 
 
 @resource_policy(
@@ -106,10 +94,4 @@ def neptune_deletion_protection(r, cfg):
     return r.expect_true("deletionProtection", "true (the default is false)")
 
 
-@remediation_for(neptune_deletion_protection)
-def _protect(r, cfg):
-    if not failing(neptune_deletion_protection, r, cfg):
-        return None
-    if r.bool("deletionProtection") is True:
-        return None
-    return {**r.raw, "deletionProtection": True}
+fix_by_setting(neptune_deletion_protection, "deletionProtection", True)

@@ -14,7 +14,7 @@ import math
 import re
 
 from ..props import FAIL, UNKNOWN, UNVERIFIED, Finding, is_unknown, unwrap
-from ..registry import remediation_for, resource_policy, stack_policy
+from ..registry import fix_by_setting, remediation_for, resource_policy, stack_policy
 
 INSTANCE = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"
@@ -203,13 +203,7 @@ def rds_not_publicly_accessible(r, cfg):
     return r.expect_false("publiclyAccessible", "false", absent_ok=True)
 
 
-@remediation_for(rds_not_publicly_accessible)
-def _private_rds(r, cfg):
-    if not failing(rds_not_publicly_accessible, r, cfg):
-        return None
-    if r.bool("publiclyAccessible") is not True:
-        return None
-    return {**r.raw, "publiclyAccessible": False}
+fix_by_setting(rds_not_publicly_accessible, "publiclyAccessible", False)
 
 
 @resource_policy(
@@ -284,13 +278,7 @@ def rds_instance_multi_az(r, cfg):
     return r.expect_true("multiAz", "true (the default is false)")
 
 
-@remediation_for(rds_instance_multi_az)
-def _multi_az(r, cfg):
-    if not failing(rds_instance_multi_az, r, cfg):
-        return None
-    if r.bool("multiAz") is True:
-        return None
-    return {**r.raw, "multiAz": True}
+fix_by_setting(rds_instance_multi_az, "multiAz", True)
 
 
 @resource_policy(
@@ -307,13 +295,7 @@ def rds_deletion_protection(r, cfg):
     return r.expect_true("deletionProtection", "true (the default is false)")
 
 
-@remediation_for(rds_deletion_protection)
-def _protect(r, cfg):
-    if not failing(rds_deletion_protection, r, cfg):
-        return None
-    if r.bool("deletionProtection") is True:
-        return None
-    return {**r.raw, "deletionProtection": True}
+fix_by_setting(rds_deletion_protection, "deletionProtection", True)
 
 
 @resource_policy(

@@ -6,7 +6,7 @@ Audit logging is a separate ``aws.redshift.Logging`` resource in pulumi-aws v7, 
 stack join on ``clusterIdentifier``.
 """
 from ..props import FAIL, UNKNOWN, UNVERIFIED, Finding, is_unknown, unwrap
-from ..registry import remediation_for, resource_policy, stack_policy
+from ..registry import fix_by_setting, remediation_for, resource_policy, stack_policy
 from .rds import failing, retention_check
 
 CLUSTER = "aws:redshift/cluster:Cluster"
@@ -49,13 +49,7 @@ def redshift_cluster_not_public(r, cfg):
     return r.expect_false("publiclyAccessible", "false", absent_ok=True)
 
 
-@remediation_for(redshift_cluster_not_public)
-def _private(r, cfg):
-    if not failing(redshift_cluster_not_public, r, cfg):
-        return None
-    if r.bool("publiclyAccessible") is not True:
-        return None
-    return {**r.raw, "publiclyAccessible": False}
+fix_by_setting(redshift_cluster_not_public, "publiclyAccessible", False)
 
 
 @resource_policy(
