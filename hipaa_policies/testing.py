@@ -191,12 +191,21 @@ class PackServer:
         self.port: Optional[int] = None
 
     # lifecycle
+    def launch(self) -> "PackServer":
+        """Start the pack process without waiting for it (overlap its start-up with other work);
+        :meth:`start` then waits for the port and connects."""
+        if self.proc is None:
+            self.proc = subprocess.Popen([self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."],
+                                         cwd=self.pack_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                         env=self.env)
+        return self
+
     def start(self) -> "PackServer":
         import grpc
         from pulumi.runtime.proto import analyzer_pb2_grpc
-        self.proc = subprocess.Popen([self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."],
-                                     cwd=self.pack_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     env=self.env)
+        if getattr(self, "channel", None) is not None:
+            return self
+        self.launch()
         line = self.proc.stdout.readline().decode().strip()
         if not line.isdigit():
             err = self.proc.stderr.read().decode() if self.proc.poll() is not None else ""

@@ -12,6 +12,8 @@ NUMERIC_HINTS = re.compile(r"(days|length|minimum|maximum|seconds|retention|age|
 def test_analyzer_info_lists_every_policy_with_hipaa_metadata(pack):
     info = pack.info()
     assert info.name == "aws-hipaa"
+    from hipaa_policies.pack_info import version
+    assert info.version == version() == "0.1.0"  # the version PulumiPolicy.yaml publishes
     assert re.match(r"^[a-zA-Z0-9-_.]{1,100}$", info.name)
     by_name = {p.name: p for p in info.policies}
     specs = registry.load()

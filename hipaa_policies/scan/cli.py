@@ -92,9 +92,7 @@ def _renderers() -> Dict[str, Callable]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from . import inputs as inputs_mod
-    from .reports import text
-    from .runner import read_policy_config, scan
+    from .runner import read_policy_config
 
     formats = list(dict.fromkeys(args.formats or ["text"]))
     overrides = _key_value("--config", args.config)
@@ -110,6 +108,23 @@ def run(args: argparse.Namespace) -> int:
         if not (EXAMPLE / "Pulumi.yaml").is_file():
             raise InputError(f"{EXAMPLE}: the bundled example is missing; give an input to scan")
         targets = [str(EXAMPLE)]
+    from ..testing import PackServer
+    try:  # the pack process starts while the inputs load
+        server = PackServer().launch()
+    except (OSError, FileNotFoundError) as e:
+        raise InputError(f"cannot start the policy pack: {e}") from None
+    try:
+        return _scan_and_report(args, server, targets, formats, file_formats, out_dir, overrides,
+                                stack_tags, config, config_meta)
+    finally:
+        server.stop()
+
+
+def _scan_and_report(args, server, targets, formats, file_formats, out_dir, overrides, stack_tags,
+                     config, config_meta) -> int:
+    from . import inputs as inputs_mod
+    from .reports import text
+    from .runner import scan
     loaded = []
     console = text.stderr_console()
     for t in targets:
@@ -122,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
 
     progress = text.ProgressBar(console, enabled=not args.no_progress)
     report = scan(loaded, policy_config=config, policy_config_meta=config_meta, stack_tags=stack_tags,
-                  progress=progress, organization=args.organization, preview=args.preview)
+                  progress=progress, organization=args.organization, preview=args.preview, server=server)
 
     renderers = _renderers()
     written = [_write(out_dir, FILES[f], renderers[f](report)) for f in file_formats]

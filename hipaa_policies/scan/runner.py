@@ -456,7 +456,7 @@ def classify(si: StackInput, policies: Mapping[str, Policy], diags: Sequence[Tup
 def scan(inputs: Sequence[StackInput], *, policy_config: Optional[Mapping[str, Any]] = None,
          policy_config_meta: Optional[Dict[str, Any]] = None, stack_tags: Optional[Mapping[str, str]] = None,
          progress: Optional[Progress] = None, organization: str = "organization",
-         pack_dir: Optional[Path] = None, preview: bool = False) -> ScanReport:
+         pack_dir: Optional[Path] = None, preview: bool = False, server: Any = None) -> ScanReport:
     """Evaluate every input with ONE pack process; raises InputError for a config the pack rejects."""
     import grpc
     from ..pack_info import version as pack_version
@@ -467,7 +467,7 @@ def scan(inputs: Sequence[StackInput], *, policy_config: Optional[Mapping[str, A
     started = time.perf_counter()
     stack_reports: List[StackReport] = []
     try:
-        server = PackServer(pack_dir).start()
+        server = (server or PackServer(pack_dir)).start()
     except Exception as e:  # no PulumiPolicy.yaml, the pack crashed at start-up, gRPC timeout
         first = " ".join(str(e).split())[:400] or type(e).__name__
         raise InputError(f"cannot start the policy pack: {first}") from None
