@@ -169,6 +169,18 @@ def fix_by_setting(policy_fn: Callable[..., Any], key: str, value: Any) -> None:
     policy_fn.spec.remediate = fix  # type: ignore[attr-defined]
 
 
+def fix_by_raising(policy_fn: Callable[..., Any], key: str, config_key: str) -> None:
+    """Attach the common automatic fix "raise numeric input ``key`` to the configured minimum
+    ``cfg[config_key]``" (called by the engine only when the policy fails the resource)."""
+    def fix(r: Any, cfg: Mapping[str, Any]) -> Optional[Mapping[str, Any]]:
+        current = r.num(key)
+        if isinstance(current, float) and current >= cfg[config_key]:
+            return None
+        return {**r.raw, key: cfg[config_key]}
+    fix.__name__ = f"raise_{key}"
+    policy_fn.spec.remediate = fix  # type: ignore[attr-defined]
+
+
 def load() -> Dict[str, PolicySpec]:
     """Import every service module (once), validate against the catalogue, return the registry."""
     global _LOADED

@@ -3,7 +3,7 @@ encryption, CloudWatch Logs delivery, management events, and a trail for stacks 
 from __future__ import annotations
 
 from ..props import FAIL, UNKNOWN, Finding
-from ..registry import remediation_for, resource_policy, stack_policy
+from ..registry import fix_by_setting, resource_policy, stack_policy
 
 TRAIL = "aws:cloudtrail/trail:Trail"
 # Resources that typically store ePHI; a stack declaring one should have its API activity recorded.
@@ -27,9 +27,7 @@ def cloudtrail_log_file_validation(r, cfg):
     return r.expect_true("enableLogFileValidation")
 
 
-@remediation_for(cloudtrail_log_file_validation)
-def _enable_validation(r, cfg):
-    return None if r.bool("enableLogFileValidation") is True else {**r.raw, "enableLogFileValidation": True}
+fix_by_setting(cloudtrail_log_file_validation, "enableLogFileValidation", True)
 
 
 @resource_policy(
@@ -45,9 +43,7 @@ def cloudtrail_multi_region(r, cfg):
     return r.expect_true("isMultiRegionTrail")
 
 
-@remediation_for(cloudtrail_multi_region)
-def _multi_region(r, cfg):
-    return None if r.bool("isMultiRegionTrail") is True else {**r.raw, "isMultiRegionTrail": True}
+fix_by_setting(cloudtrail_multi_region, "isMultiRegionTrail", True)
 
 
 @resource_policy(

@@ -2,8 +2,8 @@
 (164.308(a)(7)(ii)(A)), audit logs exported (164.312(b)), deletion protection (164.312(c)(1)) and
 TLS left on in cluster parameter groups (164.312(e)(2)(ii))."""
 from ..props import UNKNOWN, is_unknown, unwrap
-from ..registry import fix_by_setting, remediation_for, resource_policy
-from .rds import failing, retention_check
+from ..registry import fix_by_raising, fix_by_setting, resource_policy
+from .rds import retention_check
 
 CLUSTER = "aws:docdb/cluster:Cluster"
 PARAMETER_GROUP = "aws:docdb/clusterParameterGroup:ClusterParameterGroup"
@@ -41,14 +41,7 @@ def docdb_backup_retention(r, cfg):
     return retention_check(r, "backupRetentionPeriod", cfg["minimumDays"], 1)
 
 
-@remediation_for(docdb_backup_retention)
-def _retention(r, cfg):
-    if not failing(docdb_backup_retention, r, cfg):
-        return None
-    n = r.num("backupRetentionPeriod")
-    if isinstance(n, float) and n >= cfg["minimumDays"]:
-        return None
-    return {**r.raw, "backupRetentionPeriod": cfg["minimumDays"]}
+fix_by_raising(docdb_backup_retention, "backupRetentionPeriod", "minimumDays")
 
 
 def audit_export_check(r, path):

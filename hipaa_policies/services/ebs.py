@@ -1,7 +1,7 @@
 """Amazon EBS: encryption of volumes, instance and launch-template block devices, snapshot copies and the
 account-level default (164.312(a)(2)(iv)); block public access to snapshots (164.312(a)(1))."""
 from ..props import UNKNOWN
-from ..registry import remediation_for, resource_policy
+from ..registry import fix_by_setting, remediation_for, resource_policy
 
 VOLUME = "aws:ebs/volume:Volume"
 ENCRYPTION_BY_DEFAULT = "aws:ebs/encryptionByDefault:EncryptionByDefault"
@@ -24,9 +24,7 @@ def ebs_volume_encrypted(r, cfg):
     return r.expect_true("encrypted")
 
 
-@remediation_for(ebs_volume_encrypted)
-def _encrypt_volume(r, cfg):
-    return None if r.bool("encrypted") is True else {**r.raw, "encrypted": True}
+fix_by_setting(ebs_volume_encrypted, "encrypted", True)
 
 
 @resource_policy(
@@ -90,9 +88,7 @@ def ebs_snapshot_copy_encrypted(r, cfg):
     return r.expect_true("encrypted")
 
 
-@remediation_for(ebs_snapshot_copy_encrypted)
-def _encrypt_copy(r, cfg):
-    return None if r.bool("encrypted") is True else {**r.raw, "encrypted": True}
+fix_by_setting(ebs_snapshot_copy_encrypted, "encrypted", True)
 
 
 @resource_policy(

@@ -7,7 +7,7 @@ A single-node Redis OSS/Valkey ``aws.elasticache.Cluster`` outside a replication
 at all and fails the encryption checks.
 """
 from ..props import FAIL, UNKNOWN
-from ..registry import remediation_for, resource_policy
+from ..registry import fix_by_raising, remediation_for, resource_policy
 from .rds import failing, retention_check
 
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
@@ -149,11 +149,4 @@ def elasticache_snapshot_retention(r, cfg):
     return findings
 
 
-@remediation_for(elasticache_snapshot_retention)
-def _retention(r, cfg):
-    if not failing(elasticache_snapshot_retention, r, cfg):
-        return None
-    n = r.num("snapshotRetentionLimit")
-    if isinstance(n, float) and n >= cfg["minimumDays"]:
-        return None
-    return {**r.raw, "snapshotRetentionLimit": cfg["minimumDays"]}
+fix_by_raising(elasticache_snapshot_retention, "snapshotRetentionLimit", "minimumDays")

@@ -1,7 +1,7 @@
 """Elastic Load Balancing v2 (ALB/NLB): listeners encrypt traffic with TLS 1.2+ (164.312(e)); load balancers
 write access logs, drop invalid headers and resist deletion."""
 from ..props import UNKNOWN
-from ..registry import remediation_for, resource_policy
+from ..registry import fix_by_setting, remediation_for, resource_policy
 
 LISTENER = "aws:lb/listener:Listener"  # aws:alb/listener:Listener is expanded from tokens.ALIASES
 
@@ -120,9 +120,7 @@ def lb_deletion_protection(r, cfg):
     return r.expect_true("enableDeletionProtection")
 
 
-@remediation_for(lb_deletion_protection)
-def _protect_lb(r, cfg):
-    return None if r.bool("enableDeletionProtection") is True else {**r.raw, "enableDeletionProtection": True}
+fix_by_setting(lb_deletion_protection, "enableDeletionProtection", True)
 
 
 @resource_policy(

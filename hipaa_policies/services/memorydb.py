@@ -2,8 +2,8 @@
 (164.308(a)(7)(ii)(B)) and automatic snapshots (164.308(a)(7)(ii)(A)).
 
 MemoryDB always encrypts data at rest, so there is no at-rest check."""
-from ..registry import remediation_for, resource_policy
-from .rds import failing, retention_check
+from ..registry import fix_by_raising, resource_policy
+from .rds import retention_check
 
 CLUSTER = "aws:memorydb/cluster:Cluster"
 
@@ -39,14 +39,7 @@ def memorydb_snapshot_retention(r, cfg):
     return retention_check(r, "snapshotRetentionLimit", cfg["minimumDays"], 0)
 
 
-@remediation_for(memorydb_snapshot_retention)
-def _retention(r, cfg):
-    if not failing(memorydb_snapshot_retention, r, cfg):
-        return None
-    n = r.num("snapshotRetentionLimit")
-    if isinstance(n, float) and n >= cfg["minimumDays"]:
-        return None
-    return {**r.raw, "snapshotRetentionLimit": cfg["minimumDays"]}
+fix_by_raising(memorydb_snapshot_retention, "snapshotRetentionLimit", "minimumDays")
 
 
 @resource_policy(

@@ -1,9 +1,9 @@
 """Amazon Neptune: cluster storage encrypted (164.312(a)(2)(iv)), backups kept
 (164.308(a)(7)(ii)(A)), IAM database authentication (164.312(d)), audit logs exported (164.312(b))
 and deletion protection (164.312(c)(1))."""
-from ..registry import fix_by_setting, remediation_for, resource_policy
+from ..registry import fix_by_raising, fix_by_setting, resource_policy
 from .docdb import audit_export_check
-from .rds import failing, retention_check
+from .rds import retention_check
 
 CLUSTER = "aws:neptune/cluster:Cluster"
 
@@ -40,14 +40,7 @@ def neptune_backup_retention(r, cfg):
     return retention_check(r, "backupRetentionPeriod", cfg["minimumDays"], 1)
 
 
-@remediation_for(neptune_backup_retention)
-def _retention(r, cfg):
-    if not failing(neptune_backup_retention, r, cfg):
-        return None
-    n = r.num("backupRetentionPeriod")
-    if isinstance(n, float) and n >= cfg["minimumDays"]:
-        return None
-    return {**r.raw, "backupRetentionPeriod": cfg["minimumDays"]}
+fix_by_raising(neptune_backup_retention, "backupRetentionPeriod", "minimumDays")
 
 
 @resource_policy(

@@ -14,7 +14,7 @@ import math
 import re
 
 from ..props import FAIL, UNKNOWN, UNVERIFIED, Finding, is_unknown, unwrap
-from ..registry import fix_by_setting, remediation_for, resource_policy, stack_policy
+from ..registry import fix_by_raising, fix_by_setting, resource_policy, stack_policy
 
 INSTANCE = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"
@@ -79,11 +79,7 @@ def rds_storage_encrypted(r, cfg):
     return r.expect_true("storageEncrypted")
 
 
-@remediation_for(rds_storage_encrypted)
-def _encrypt_rds(r, cfg):
-    if r.bool("storageEncrypted") is True:
-        return None
-    return {**r.raw, "storageEncrypted": True}
+fix_by_setting(rds_storage_encrypted, "storageEncrypted", True)
 
 
 # snapshot type -> (property naming its source, source types, extra identity properties of the sources)
@@ -251,14 +247,7 @@ def rds_backup_retention(r, cfg):
     return retention_check(r, "backupRetentionPeriod", cfg["minimumDays"], 1)
 
 
-@remediation_for(rds_backup_retention)
-def _rds_retention(r, cfg):
-    if not failing(rds_backup_retention, r, cfg):
-        return None
-    n = r.num("backupRetentionPeriod")
-    if isinstance(n, float) and n >= cfg["minimumDays"]:
-        return None
-    return {**r.raw, "backupRetentionPeriod": cfg["minimumDays"]}
+fix_by_raising(rds_backup_retention, "backupRetentionPeriod", "minimumDays")
 
 
 @resource_policy(

@@ -6,7 +6,7 @@ Audit logging is a separate ``aws.redshift.Logging`` resource in pulumi-aws v7, 
 stack join on ``clusterIdentifier``.
 """
 from ..props import FAIL, UNKNOWN, UNVERIFIED, Finding, is_unknown, unwrap
-from ..registry import fix_by_setting, remediation_for, resource_policy, stack_policy
+from ..registry import fix_by_raising, fix_by_setting, remediation_for, resource_policy, stack_policy
 from .rds import failing, retention_check
 
 CLUSTER = "aws:redshift/cluster:Cluster"
@@ -149,14 +149,7 @@ def redshift_snapshot_retention(r, cfg):
     return retention_check(r, "automatedSnapshotRetentionPeriod", cfg["minimumDays"], 1)
 
 
-@remediation_for(redshift_snapshot_retention)
-def _retention(r, cfg):
-    if not failing(redshift_snapshot_retention, r, cfg):
-        return None
-    n = r.num("automatedSnapshotRetentionPeriod")
-    if isinstance(n, float) and n >= cfg["minimumDays"]:
-        return None
-    return {**r.raw, "automatedSnapshotRetentionPeriod": cfg["minimumDays"]}
+fix_by_raising(redshift_snapshot_retention, "automatedSnapshotRetentionPeriod", "minimumDays")
 
 
 @resource_policy(
