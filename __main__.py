@@ -1,4 +1,4 @@
 """Entry point the Pulumi CLI runs (`python -m pulumi.policy <engine> .`): assemble and serve the pack."""
-from hipaa_policies.pack import serve
+from hipaa_policies.runtime.pack import serve
 
 serve()

@@ -42,7 +42,7 @@ def main() -> int:
             best = float("inf")
             for _ in range(args.runs):
                 started = time.perf_counter()
-                done = subprocess.run([sys.executable, "-m", "hipaa_policies.cli", "scan", str(export), "--no-progress",
+                done = subprocess.run([sys.executable, "-m", "hipaa_policies.cli.main", "scan", str(export), "--no-progress",
                                        "--output", str(Path(tmp) / "out"), *formats],
                                       cwd=ROOT, capture_output=True, text=True)
                 elapsed = time.perf_counter() - started

@@ -4,7 +4,7 @@
 One description of a realistic mixed stack (``benchmarks/workload.py``) is rendered twice:
 
 * a ``pulumi stack export`` document, scanned with
-  ``python -m hipaa_policies.cli scan <export.json> --format json --output <dir>``;
+  ``python -m hipaa_policies.cli.main scan <export.json> --format json --output <dir>``;
 * the equivalent CloudFormation template, scanned with
   ``checkov -f <template.json> --framework cloudformation -o json --quiet --skip-download``.
 
@@ -69,7 +69,7 @@ def run_size(n: int, runs: int, checkov: str) -> dict:
     n_cfn = len(template["Resources"])
     print(f"\n== {n} Pulumi resources ({export_path.stat().st_size / 1e6:.1f} MB export); CloudFormation twin: "
           f"{n_cfn} resources ({template_path.stat().st_size / 1e6:.1f} MB)")
-    scan_cmd = [sys.executable, "-m", "hipaa_policies.cli", "scan", str(export_path), "--format", "json",
+    scan_cmd = [sys.executable, "-m", "hipaa_policies.cli.main", "scan", str(export_path), "--format", "json",
                 "--output"]
     ck_out = work / "checkov-out"
     shutil.rmtree(ck_out, ignore_errors=True)

@@ -1,23 +1,19 @@
 """aws-hipaa: a Pulumi CrossGuard policy pack for the HIPAA Security Rule (45 CFR Part 164 Subpart C).
 
-Policies live in :mod:`hipaa_policies.services` (one module per AWS service), the safeguard
-catalogue in the top-level ``safeguards`` package.  Importing this package imports every service
-module and validates the registry against the catalogue in both directions; a problem raises a
-:class:`~hipaa_policies.errors.HipaaPolicyError` naming the record or policy at fault.
+Layout, one folder per role:
+
+- :mod:`hipaa_policies.core` — the check-authoring API (safe property reads, findings, resources,
+  the stack index, tokens, the policy decorators, shared helpers).  Check modules import only this.
+- :mod:`hipaa_policies.checks.aws` — the policies, one module per AWS service, found by discovery.
+- :mod:`hipaa_policies.frameworks` — compliance frameworks as data (catalogues and mappings).
+- :mod:`hipaa_policies.registry` — discovery and validation; :func:`~hipaa_policies.registry.load`
+  is an explicit call.
+- :mod:`hipaa_policies.runtime` — what ``pulumi preview --policy-pack`` imports (pulumi + pulumi-policy only).
+- :mod:`hipaa_policies.client` — the Analyzer client shared by the scanner, tests and benchmarks.
+- :mod:`hipaa_policies.cli` — the ``hipaa-policies`` command, the offline scanner and its reports.
+
+Importing this package defines names and nothing else.
 """
-import os as _os
-import sys as _sys
+from hipaa_policies.version import __version__
 
-from .errors import HipaaPolicyError
-from . import registry as _registry
-
-__all__ = ["HipaaPolicyError", "__version__"]
-__version__ = "0.1.0"
-
-try:
-    _registry.load()
-except HipaaPolicyError as _e:
-    if _os.path.basename(_sys.argv[0] if _sys.argv else "") == "hipaa-policies":
-        _sys.stderr.write(f"hipaa-policies: {_e}\n")
-        raise SystemExit(2) from None
-    raise
+__all__ = ["__version__"]

@@ -29,9 +29,11 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from hipaa_policies.locations import SOURCE_ROOT
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence
 
-PACK_DIR = Path(__file__).resolve().parent.parent
+PACK_DIR = SOURCE_ROOT
 
 LEVELS = {0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate"}
 

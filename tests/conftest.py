@@ -7,6 +7,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from hipaa_policies import registry  # noqa: E402
+
+registry.load()  # importing the package has no side effects; the tests load the registry explicitly
+
 
 @pytest.fixture(scope="session")
 def pack():

@@ -2,8 +2,8 @@
 import pytest
 
 from hipaa_policies import registry
-from hipaa_policies.catalogue import CatalogueError, coverage, load_catalogue, parse_text
-from hipaa_policies.errors import RegistryError
+from hipaa_policies.frameworks.catalogue import CatalogueError, coverage, load_catalogue, parse_text
+from hipaa_policies.core.errors import RegistryError
 
 GOOD = '''
 [[safeguard]]

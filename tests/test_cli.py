@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from hipaa_policies import registry
-from hipaa_policies.catalogue import coverage
+from hipaa_policies.frameworks.catalogue import coverage
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "hipaa_policies.cli", *args], cwd=ROOT, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "hipaa_policies.cli.main", *args], cwd=ROOT, capture_output=True, text=True)
 
 
 def test_coverage_json_matches_catalogue():

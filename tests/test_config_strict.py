@@ -8,11 +8,15 @@ import json
 import grpc
 import pytest
 
-from hipaa_policies import cli, docs, registry
-from hipaa_policies.config_schema import check_value
-from hipaa_policies.errors import ConfigError
-from hipaa_policies.policy_config import validate
-from hipaa_policies.settings import SETTINGS_POLICY
+from hipaa_policies.cli import main as cli
+
+from hipaa_policies.cli import docs
+
+from hipaa_policies import registry
+from hipaa_policies.core.config_schema import check_value
+from hipaa_policies.core.errors import ConfigError
+from hipaa_policies.cli.check_config import validate
+from hipaa_policies.core.settings import SETTINGS_POLICY
 
 SPECS = registry.policies()
 CONFIGURED = [s for s in SPECS if s.config]

@@ -1,5 +1,5 @@
 """Generated docs are fresh: run `hipaa-policies docs` after changing policies or the catalogue."""
-from hipaa_policies import docs
+from hipaa_policies.cli import docs
 
 
 def test_generated_docs_are_fresh():

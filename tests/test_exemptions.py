@@ -11,10 +11,12 @@ import datetime as dt
 
 import pytest
 
-from hipaa_policies import engine, registry
-from hipaa_policies.resource import Resource
-from hipaa_policies.settings import SETTINGS_POLICY, Settings
-from hipaa_policies.stack_index import StackIndex
+from hipaa_policies.runtime import engine
+
+from hipaa_policies import registry
+from hipaa_policies.core.resource import Resource
+from hipaa_policies.core.settings import SETTINGS_POLICY, Settings
+from hipaa_policies.core.stack_index import StackIndex
 from hipaa_policies.testing import make_urn, resource
 
 RDS = "aws:rds/instance:Instance"

@@ -17,7 +17,7 @@ from typing import Dict, List, Tuple
 import pytest
 
 from cases import all_cases, build
-from hipaa_policies import fast_servicer
+from hipaa_policies.runtime import fast_servicer
 from hipaa_policies.testing import PACK_DIR, CapturedResource, PackServer, resource
 
 sys.path.insert(0, str(PACK_DIR / "benchmarks"))
@@ -188,7 +188,7 @@ def test_both_paths_agree_under_a_configured_enforcement_level(packs):
 # --------------------------------------------------------------------------- lazy properties
 def test_lazy_properties_read_exactly_like_the_converted_dict():
     from google.protobuf import struct_pb2
-    from hipaa_policies.props import SECRET_SIG, SECRET_SIG_KEY, UNKNOWN, LazyMapping, Props, get
+    from hipaa_policies.core.props import SECRET_SIG, SECRET_SIG_KEY, UNKNOWN, LazyMapping, Props, get
     props = {"storageEncrypted": True, "allocatedStorage": 20.0, "engine": "postgres", "nothing": None,
              "kmsKeyId": workload.UNKNOWN, "tags": {"data-classification": "phi"},
              "password": {SECRET_SIG_KEY: SECRET_SIG, "value": "hunter2"},
@@ -214,7 +214,7 @@ def test_lazy_properties_read_exactly_like_the_converted_dict():
 
 def test_a_wrapped_secret_at_the_top_level_unwraps_like_the_dict():
     from google.protobuf import struct_pb2
-    from hipaa_policies.props import SECRET_SIG, SECRET_SIG_KEY, get
+    from hipaa_policies.core.props import SECRET_SIG, SECRET_SIG_KEY, get
     s = struct_pb2.Struct()
     s.update({SECRET_SIG_KEY: SECRET_SIG, "value": {"a": 1.0}})
     assert get(fast_servicer.lazy_struct(s), "a") == get(fast_servicer.struct_to_dict(s), "a") == 1.0
@@ -222,7 +222,7 @@ def test_a_wrapped_secret_at_the_top_level_unwraps_like_the_dict():
 
 def test_runtime_settings_are_applied_again_only_when_the_cli_environment_changes(monkeypatch):
     from pulumi_policy import EnforcementLevel
-    from hipaa_policies import pack
+    from hipaa_policies.runtime import pack
     import gc
     frozen = gc.get_freeze_count()
     cls = fast_servicer.make_class()

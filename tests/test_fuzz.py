@@ -16,12 +16,14 @@ import traceback
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from hipaa_policies import engine, registry
-from hipaa_policies.props import FAIL, Finding
+from hipaa_policies.runtime import engine
+
+from hipaa_policies import registry
+from hipaa_policies.core.props import FAIL, Finding
 from hipaa_policies.registry import PolicySpec
-from hipaa_policies.resource import Resource
-from hipaa_policies.settings import Settings
-from hipaa_policies.stack_index import StackIndex
+from hipaa_policies.core.resource import Resource
+from hipaa_policies.core.settings import Settings
+from hipaa_policies.core.stack_index import StackIndex
 from hipaa_policies.testing import make_urn
 from tools.soak import MARK, Chooser, Generator, Vocabulary, echoed, marks
 

@@ -2,8 +2,8 @@
 import re
 
 from hipaa_policies import registry
-from hipaa_policies.catalogue import load_catalogue
-from hipaa_policies.pack import default_level
+from hipaa_policies.frameworks.catalogue import load_catalogue
+from hipaa_policies.runtime.pack import default_level
 
 LEVEL = {0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate"}
 NUMERIC_HINTS = re.compile(r"(days|length|minimum|maximum|seconds|retention|age|count|prevention|period|hours)", re.I)
@@ -12,7 +12,7 @@ NUMERIC_HINTS = re.compile(r"(days|length|minimum|maximum|seconds|retention|age|
 def test_analyzer_info_lists_every_policy_with_hipaa_metadata(pack):
     info = pack.info()
     assert info.name == "aws-hipaa"
-    from hipaa_policies.pack_info import version
+    from hipaa_policies.runtime.pack_info import version
     assert info.version == version() == "0.1.0"  # the version PulumiPolicy.yaml publishes
     assert re.match(r"^[a-zA-Z0-9-_.]{1,100}$", info.name)
     by_name = {p.name: p for p in info.policies}

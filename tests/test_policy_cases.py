@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from cases import all_cases, build, judge
-from hipaa_policies import engine, registry
-from hipaa_policies.fast_servicer import struct_to_dict
-from hipaa_policies.resource import Resource
-from hipaa_policies.settings import Settings
-from hipaa_policies.stack_index import StackIndex
+from hipaa_policies.runtime import engine
+from hipaa_policies import registry
+from hipaa_policies.runtime.fast_servicer import struct_to_dict
+from hipaa_policies.core.resource import Resource
+from hipaa_policies.core.settings import Settings
+from hipaa_policies.core.stack_index import StackIndex
 
 CASES = all_cases()
 

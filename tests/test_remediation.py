@@ -9,11 +9,12 @@ import datetime as dt
 import pytest
 
 from cases import all_cases, build
-from hipaa_policies import engine, registry
-from hipaa_policies.fast_servicer import struct_to_dict
-from hipaa_policies.props import unwrap
-from hipaa_policies.resource import Resource
-from hipaa_policies.settings import SETTINGS_POLICY, Settings
+from hipaa_policies.runtime import engine
+from hipaa_policies import registry
+from hipaa_policies.runtime.fast_servicer import struct_to_dict
+from hipaa_policies.core.props import unwrap
+from hipaa_policies.core.resource import Resource
+from hipaa_policies.core.settings import SETTINGS_POLICY, Settings
 from hipaa_policies.testing import resource
 
 REMEDIABLE = [s for s in registry.policies() if s.remediate]

@@ -17,14 +17,14 @@ from xml.etree import ElementTree as ET
 import jsonschema
 import pytest
 
-from hipaa_policies.cli import main
+from hipaa_policies.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 PREVIEW = DATA / "scan" / "preview.json"
 EXPORT = DATA / "scan" / "stack-export.json"
 EXAMPLE = ROOT / "examples" / "phi-platform"
-REPORT_SCHEMA = ROOT / "hipaa_policies" / "scan" / "schemas" / "report-v1.schema.json"
+REPORT_SCHEMA = ROOT / "hipaa_policies" / "cli" / "scan" / "schemas" / "report-v1.schema.json"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
@@ -75,7 +75,7 @@ def assert_one_line(err, *needles):
 # --------------------------------------------------------------------------- the bundled example
 def test_no_argument_scans_bundled_example_and_exits_1(tmp_path):
     """The real console entry point, as a new user runs it: findings and exit 1."""
-    proc = subprocess.run([sys.executable, "-m", "hipaa_policies.cli", "scan"], cwd=tmp_path,
+    proc = subprocess.run([sys.executable, "-m", "hipaa_policies.cli.main", "scan"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120,
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "COLUMNS": "160"})
     assert proc.returncode == 1, proc.stderr
@@ -498,7 +498,7 @@ def test_text_summary_mandatory_and_advisory_apart(capsys):
 def test_progress_bar_appears_for_slow_scans():
     import io
     from rich.console import Console
-    from hipaa_policies.scan.reports.text import ProgressBar
+    from hipaa_policies.cli.scan.reports.text import ProgressBar
     console = Console(file=io.StringIO(), force_terminal=True, width=100)
     bar = ProgressBar(console)
     bar.DELAY = 0.0
@@ -528,8 +528,8 @@ def test_documented_workflow_uploads_sarif_and_gates_on_exit_code():
 
 
 def test_pack_that_cannot_start_is_one_line(tmp_path, capsys):
-    from hipaa_policies.errors import InputError
-    from hipaa_policies.scan import inputs, runner
+    from hipaa_policies.core.errors import InputError
+    from hipaa_policies.cli.scan import inputs, runner
     si = inputs.load(str(PREVIEW))
     inputs.label_inputs([si])
     with pytest.raises(InputError, match="cannot start the policy pack: .*PulumiPolicy.yaml"):

@@ -14,7 +14,7 @@ import struct
 import subprocess
 from pathlib import Path
 
-from hipaa_policies.cli import main
+from hipaa_policies.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "phi-platform"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from hipaa_policies.props import UNKNOWN_STRING
-from hipaa_policies.resource import Resource
-from hipaa_policies.settings import SETTINGS_POLICY, Settings
+from hipaa_policies.core.props import UNKNOWN_STRING
+from hipaa_policies.core.resource import Resource
+from hipaa_policies.core.settings import SETTINGS_POLICY, Settings
 from hipaa_policies.testing import resource
 
 RDS = "aws:rds/instance:Instance"

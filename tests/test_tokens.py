@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pulumi_aws
 
-from hipaa_policies import registry, tokens
+from hipaa_policies import registry
+
+from hipaa_policies.core import tokens
 
 
 def _v7_tokens():

@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 
 from cases import all_cases, build
-from hipaa_policies import engine, registry
-from hipaa_policies.fast_servicer import struct_to_dict
-from hipaa_policies.props import FAIL, UNKNOWN_SENTINELS, UNKNOWN_STRING, UNVERIFIED
-from hipaa_policies.resource import Resource
+from hipaa_policies.runtime import engine
+from hipaa_policies import registry
+from hipaa_policies.runtime.fast_servicer import struct_to_dict
+from hipaa_policies.core.props import FAIL, UNKNOWN_SENTINELS, UNKNOWN_STRING, UNVERIFIED
+from hipaa_policies.core.resource import Resource
 from hipaa_policies.testing import resource
 
 PP = "aws:iam/accountPasswordPolicy:AccountPasswordPolicy"

@@ -77,11 +77,12 @@ class Vocabulary:
     def build(cls) -> "Vocabulary":
         sys.path.insert(0, str(ROOT / "tests"))
         from cases import all_cases, build
-        from hipaa_policies import props as props_mod, registry
-        from hipaa_policies.engine import resolve_config
-        from hipaa_policies.fast_servicer import struct_to_dict
-        from hipaa_policies.resource import Resource
-        from hipaa_policies.stack_index import StackIndex
+        from hipaa_policies.core import props as props_mod
+        from hipaa_policies import registry
+        from hipaa_policies.runtime.engine import resolve_config
+        from hipaa_policies.runtime.fast_servicer import struct_to_dict
+        from hipaa_policies.core.resource import Resource
+        from hipaa_policies.core.stack_index import StackIndex
         voc = cls()
         specs = registry.load()
         traced: List[str] = []
@@ -155,7 +156,7 @@ class Generator:
         self.voc, self.ch = voc, ch
         self.keys = sorted(voc.keys)
         self.strings = sorted(voc.strings)
-        from hipaa_policies.props import UNKNOWN_SENTINELS
+        from hipaa_policies.core.props import UNKNOWN_SENTINELS
         self.sentinels = sorted(UNKNOWN_SENTINELS)
 
     def distinctive(self) -> str:

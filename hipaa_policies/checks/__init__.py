@@ -1,0 +1,1 @@
+"""The policies, grouped by cloud provider; each provider folder is discovered by the registry."""

@@ -1,0 +1,532 @@
+"""Amazon S3: encryption, public access, versioning, logging, transport security, retention.
+
+pulumi-aws v7 declares a bucket's settings as separate resources (encryption, versioning, public
+access block, logging, policy, lifecycle, ACL...) linked by their ``bucket`` input, so most checks
+are stack-level joins through :meth:`StackIndex.referrers`.  Findings about a bucket's settings
+are reported on the bucket (it carries the tags that scoping and exemptions read), with the path
+naming the settings resource type.  The deprecated inline arguments (``versioning``, ``logging``,
+``policy``, ``acl``, ``lifecycleRules``...) and the legacy v6 tokens (``BucketV2``, ``...V2``
+settings) are recognised too.
+"""
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+
+from hipaa_policies.core.props import FAIL, MISSING, UNKNOWN, UNVERIFIED, Finding, Props
+from hipaa_policies.core.policy import remediation_for, resource_policy, stack_policy
+from hipaa_policies.core.helpers.policy_documents import Unparseable, policy_document, statements, str_values
+
+BUCKET = "aws:s3/bucket:Bucket"
+SSE_CONFIG = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+KMS_ALGORITHMS = ["aws:kms", "aws:kms:dsse"]
+
+
+def _rule_status(rules, path: str, allowed) -> list:
+    """Findings for a list of encryption rules (engine shape), relative to ``path``."""
+    if rules is UNKNOWN:
+        return [Finding(path, "a rule with SSE-KMS", UNVERIFIED)]
+    findings = []
+    if not rules:
+        return [Finding(path, "a rule whose `applyServerSideEncryptionByDefault.sseAlgorithm` is "
+                        + " or ".join(f"`{a}`" for a in allowed), FAIL)]
+    for i, rule in enumerate(rules):
+        p = Props(rule, f"{path}[{i}].")
+        findings += p.expect_in("applyServerSideEncryptionByDefault.sseAlgorithm", allowed)
+    return findings
+
+
+def _with_urn(findings, urn):
+    return [dataclasses.replace(f, urn=urn) for f in findings]
+
+
+@stack_policy(
+    name="s3-bucket-default-encryption-kms",
+    description="S3 buckets must encrypt objects by default with SSE-KMS.",
+    citations=["164.312(a)(2)(iv)", "164.310(d)(1)"],
+    severity="high",
+    resource_types=[BUCKET, SSE_CONFIG],
+    remediation="Declare an `aws.s3.BucketServerSideEncryptionConfiguration` for the bucket with "
+                "`rules=[{apply_server_side_encryption_by_default: {sse_algorithm: \"aws:kms\", "
+                "kms_master_key_id: <your key>}, bucket_key_enabled: True}]`.",
+    config={"allowedAlgorithms": {"type": "array", "items": {"type": "string", "enum": ["aws:kms", "aws:kms:dsse", "AES256"]},
+                                  "minItems": 1, "default": KMS_ALGORITHMS,
+                                  "description": "Server-side encryption algorithms accepted as compliant."}},
+)
+def s3_bucket_default_encryption_kms(stack, cfg):
+    allowed = cfg["allowedAlgorithms"]
+    findings = []
+    for bucket in stack.of_type(BUCKET):
+        links = stack.referrers(bucket, [SSE_CONFIG], "bucket")
+        if links.resources:
+            for conf in links.resources:
+                findings += _with_urn(_rule_status(conf.list("rules"), "rules", allowed), bucket.urn)
+            continue
+        inline = bucket.get("serverSideEncryptionConfiguration")
+        if inline is UNKNOWN:
+            findings.append(Finding("serverSideEncryptionConfiguration", "SSE-KMS", UNVERIFIED, bucket.urn))
+            continue
+        if isinstance(inline, dict):
+            rules = bucket.list("serverSideEncryptionConfiguration.rule")
+            if rules is not UNKNOWN and not rules:
+                rules = bucket.list("serverSideEncryptionConfiguration.rules")
+            findings += _with_urn(_rule_status(rules, "serverSideEncryptionConfiguration.rule", allowed), bucket.urn)
+            continue
+        if links.unresolved:
+            findings.append(Finding("bucket", "linked to a BucketServerSideEncryptionConfiguration with SSE-KMS "
+                                    "(a configuration's `bucket` input is unknown until deployment)",
+                                    UNVERIFIED, bucket.urn))
+            continue
+        findings.append(Finding("BucketServerSideEncryptionConfiguration",
+                                "declared for this bucket with `sseAlgorithm` " + " or ".join(f"`{a}`" for a in allowed),
+                                FAIL, bucket.urn))
+    return findings
+
+
+# =========================================================================== shared helpers
+PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
+VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
+LOGGING = "aws:s3/bucketLogging:BucketLogging"
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+ACL = "aws:s3/bucketAcl:BucketAcl"
+TRAIL = "aws:cloudtrail/trail:Trail"
+PAB_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+PUBLIC_CANNED_ACLS = ("public-read", "public-read-write", "authenticated-read")
+PUBLIC_GRANTEE_URIS = ("http://acs.amazonaws.com/groups/global/AllUsers",
+                       "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
+
+
+def _settings(conf, type_name: str) -> Props:
+    """Props of a settings resource whose finding paths start with its type name."""
+    return Props(conf.raw, f"{type_name}.")
+
+
+def _open_link(bucket, type_name: str, expected: str) -> Finding:
+    return Finding("bucket", f"linked to an `{type_name}` with {expected} (a `{type_name}`'s `bucket` input "
+                   "is unknown until deployment)", UNVERIFIED, bucket.urn)
+
+
+def _first_bool(bucket, *paths):
+    """The first of ``paths`` that is present on the bucket: (path, bool/UNKNOWN) or (None, MISSING)."""
+    for path in paths:
+        value = bucket.get(path)
+        if value is not MISSING:
+            return path, bucket.bool(path)
+    return None, MISSING
+
+
+# =========================================================================== public access
+def _pab_findings(conf, type_name: str):
+    p = _settings(conf, type_name)
+    findings = []
+    for flag in PAB_FLAGS:
+        findings += p.expect_true(flag)
+    return findings
+
+
+@stack_policy(
+    name="s3-bucket-public-access-block",
+    description="Every S3 bucket must have a public access block with all four settings enabled "
+                "(or the account-level block must be fully enabled in the stack).",
+    citations=["164.312(a)(1)", "164.308(a)(4)(ii)(B)"],
+    severity="critical",
+    resource_types=[BUCKET, PUBLIC_ACCESS_BLOCK, ACCOUNT_PUBLIC_ACCESS_BLOCK],
+    remediation="Declare `aws.s3.BucketPublicAccessBlock(bucket=<bucket>.id, block_public_acls=True, "
+                "block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True)` for each "
+                "bucket, or `aws.s3.AccountPublicAccessBlock` with the same four flags.",
+)
+def s3_bucket_public_access_block(stack, cfg):
+    for account in stack.of_type(ACCOUNT_PUBLIC_ACCESS_BLOCK):
+        if not _pab_findings(account, "AccountPublicAccessBlock"):
+            return []  # the account-wide block overrides every bucket
+    findings = []
+    for bucket in stack.of_type(BUCKET):
+        links = stack.referrers(bucket, [PUBLIC_ACCESS_BLOCK], "bucket")
+        if links.resources:
+            per = [_pab_findings(conf, "BucketPublicAccessBlock") for conf in links.resources]
+            if not any(not f for f in per):
+                findings += _with_urn(min(per, key=len), bucket.urn)
+            continue
+        if links.unresolved:
+            findings.append(_open_link(bucket, "BucketPublicAccessBlock", "all four flags true"))
+            continue
+        findings.append(Finding("BucketPublicAccessBlock", "declared for this bucket with `blockPublicAcls`, "
+                                "`blockPublicPolicy`, `ignorePublicAcls` and `restrictPublicBuckets` true",
+                                FAIL, bucket.urn))
+    return findings
+
+
+@resource_policy(
+    name="s3-account-public-access-block",
+    description="The account-level S3 public access block must enable all four settings.",
+    citations=["164.312(a)(1)", "164.308(a)(4)(ii)(B)"],
+    severity="high",
+    resource_types=[ACCOUNT_PUBLIC_ACCESS_BLOCK],
+    remediation="Set `blockPublicAcls`, `blockPublicPolicy`, `ignorePublicAcls` and `restrictPublicBuckets` "
+                "to true on `aws.s3.AccountPublicAccessBlock` (each defaults to false).",
+)
+def s3_account_public_access_block(r, cfg):
+    findings = []
+    for flag in PAB_FLAGS:
+        findings += r.expect_true(flag)
+    return findings
+
+
+@remediation_for(s3_account_public_access_block)
+def _block_account(r, cfg):
+    if all(r.bool(flag) is True for flag in PAB_FLAGS):
+        return None
+    return {**r.raw, **{flag: True for flag in PAB_FLAGS}}
+
+
+@resource_policy(
+    name="s3-bucket-no-public-acl",
+    description="S3 bucket ACLs must not grant access to everyone or to any authenticated AWS user.",
+    citations=["164.312(a)(1)", "164.308(a)(4)(ii)(B)"],
+    severity="critical",
+    resource_types=[ACL, BUCKET],
+    remediation="Use `acl: private` (or no ACL: Object Ownership `BucketOwnerEnforced` disables ACLs) and remove "
+                "grants to the `AllUsers` and `AuthenticatedUsers` groups.",
+)
+def s3_bucket_no_public_acl(r, cfg):
+    expected = "not `public-read`, `public-read-write` or `authenticated-read`"
+    findings = r.expect_not_in("acl", PUBLIC_CANNED_ACLS, expected)
+    grants = "accessControlPolicy.grants" if r.has("accessControlPolicy") else "grants"
+    grant_list = r.list(grants)
+    if grant_list is UNKNOWN:
+        return findings + r.unverified(grants, "no grant to the `AllUsers` or `AuthenticatedUsers` group")
+    for _path, grant in r.items(grants):
+        uri_path = "grantee.uri" if grant.has("grantee") else "uri"
+        uri = grant.str(uri_path)
+        if uri is UNKNOWN:
+            findings += grant.unverified(uri_path, "not the `AllUsers` or `AuthenticatedUsers` group")
+        elif isinstance(uri, str) and uri.strip().rstrip("/") in PUBLIC_GRANTEE_URIS:
+            findings += grant.fail(uri_path, "not the `AllUsers` or `AuthenticatedUsers` group")
+    return findings
+
+
+# =========================================================================== versioning
+@stack_policy(
+    name="s3-bucket-versioning-declared",
+    description="Every S3 bucket must declare versioning so objects can be recovered after deletion or "
+                "overwrite (its status is checked by s3-bucket-versioning-enabled).",
+    citations=["164.312(c)(1)", "164.308(a)(7)(ii)(A)"],
+    severity="medium",
+    resource_types=[BUCKET, VERSIONING],
+    remediation="Declare `aws.s3.BucketVersioning(bucket=<bucket>.id, versioning_configuration={\"status\": "
+                "\"Enabled\"})` for the bucket.",
+)
+def s3_bucket_versioning_declared(stack, cfg):
+    findings = []
+    for bucket in stack.of_type(BUCKET):
+        links = stack.referrers(bucket, [VERSIONING], "bucket")
+        if links.resources:
+            continue
+        path, inline = _first_bool(bucket, "versioning.enabled", "versionings[0].enabled")
+        if inline is True:
+            continue
+        if inline is UNKNOWN:
+            findings.append(Finding(path, "true", UNVERIFIED, bucket.urn))
+            continue
+        if inline is False or path is not None:
+            findings.append(Finding(path or "versioning.enabled", "true (or declare `aws.s3.BucketVersioning`)",
+                                    FAIL, bucket.urn))
+            continue
+        if links.unresolved:
+            findings.append(_open_link(bucket, "BucketVersioning", "`status: Enabled`"))
+            continue
+        findings.append(Finding("BucketVersioning", "declared for this bucket with "
+                                "`versioningConfiguration.status: Enabled`", FAIL, bucket.urn))
+    return findings
+
+
+@resource_policy(
+    name="s3-bucket-versioning-enabled",
+    description="S3 bucket versioning configurations must be Enabled (not Suspended or Disabled).",
+    citations=["164.312(c)(1)", "164.308(a)(7)(ii)(A)"],
+    severity="medium",
+    resource_types=[VERSIONING],
+    remediation="Set `versioningConfiguration.status: Enabled` on the `aws.s3.BucketVersioning`.",
+)
+def s3_bucket_versioning_enabled(r, cfg):
+    return r.expect_in("versioningConfiguration.status", ["Enabled"], "`Enabled`")
+
+
+@remediation_for(s3_bucket_versioning_enabled)
+def _enable_versioning(r, cfg):
+    status = r.str("versioningConfiguration.status")
+    if status is UNKNOWN or (isinstance(status, str) and status.lower() == "enabled"):
+        return None
+    conf = r.get("versioningConfiguration")
+    conf = dict(conf) if isinstance(conf, dict) else {}
+    conf["status"] = "Enabled"
+    return {**r.raw, "versioningConfiguration": conf}
+
+
+# =========================================================================== access logging
+def _log_targets(stack):
+    """URNs of buckets that receive server access logs, and whether some target is unknown."""
+    urns, unknown = set(), False
+    for conf in stack.of_type(LOGGING):
+        targets, open_link = stack.resolve(conf, "targetBucket", [BUCKET])
+        unknown = unknown or open_link
+        urns.update(t.urn for t in targets)
+    ident = None
+    for bucket in stack.of_type(BUCKET):
+        for path in ("logging.targetBucket", "loggings[0].targetBucket"):
+            value = bucket.get(path)
+            if value is UNKNOWN:
+                unknown = True
+            elif isinstance(value, str):
+                if ident is None:
+                    ident = stack._targets_of_type([BUCKET])
+                urns.update(t.urn for t in ident.get(value, ()))
+    return urns, unknown
+
+
+@stack_policy(
+    name="s3-bucket-access-logging",
+    description="S3 buckets must record server access logs (buckets that receive access logs are exempt).",
+    citations=["164.312(b)", "164.310(d)(2)(iii)"],
+    severity="medium",
+    resource_types=[BUCKET, LOGGING],
+    remediation="Declare `aws.s3.BucketLogging(bucket=<bucket>.id, target_bucket=<log bucket>.id, "
+                "target_prefix=\"<bucket>/\")` for the bucket (or use CloudTrail S3 data events).",
+    config={"exemptLogTargets": {"type": "boolean", "default": True,
+                                 "description": "Do not require access logging on buckets that are themselves "
+                                                "access-log targets (a bucket logging to itself loops)."}},
+)
+def s3_bucket_access_logging(stack, cfg):
+    targets = _log_targets(stack)[0] if cfg["exemptLogTargets"] else set()
+    findings = []
+    for bucket in stack.of_type(BUCKET):
+        if bucket.urn in targets:
+            continue
+        links = stack.referrers(bucket, [LOGGING], "bucket")
+        if links.resources:
+            continue  # `targetBucket` is a required input: a linked BucketLogging delivers somewhere
+        inline_path = next((p for p in ("logging", "loggings") if bucket.has(p)), None)
+        if inline_path is not None:
+            path = "logging.targetBucket" if inline_path == "logging" else "loggings[0].targetBucket"
+            if bucket.get(path) is MISSING or bucket.get(path) == "":
+                findings.append(Finding(path, "the log bucket", FAIL, bucket.urn))
+            continue
+        if links.unresolved:
+            findings.append(_open_link(bucket, "BucketLogging", "a `targetBucket`"))
+            continue
+        findings.append(Finding("BucketLogging", "declared for this bucket with a `targetBucket`", FAIL, bucket.urn))
+    return findings
+
+
+# =========================================================================== transport security
+SECURE_TRANSPORT = "a `Deny` statement for `Principal: \"*\"` with `Condition: {Bool: {aws:SecureTransport: false}}`"
+
+
+def _principal_is_everyone(principal) -> bool:
+    if principal == "*":
+        return True
+    if isinstance(principal, dict):
+        return any("*" in str_values(v) for k, v in principal.items() if str(k).upper() == "AWS")
+    return False
+
+
+def _denies_insecure_transport(doc) -> bool:
+    for stmt in statements(doc):
+        effect = stmt.get("Effect")
+        if not (isinstance(effect, str) and effect.strip().lower() == "deny"):
+            continue
+        if not _principal_is_everyone(stmt.get("Principal")):
+            continue
+        actions = [a.lower() for a in str_values(stmt.get("Action"))]
+        if not any(fnmatch.fnmatchcase("s3:getobject", a) for a in actions):
+            continue
+        condition = stmt.get("Condition")
+        if not isinstance(condition, dict):
+            continue
+        for op, block in condition.items():
+            if str(op).lower() not in ("bool", "boolifexists") or not isinstance(block, dict):
+                continue
+            for key, value in block.items():
+                values = value if isinstance(value, list) else [value]
+                if str(key).lower() == "aws:securetransport" and any(
+                        v is False or (isinstance(v, str) and v.strip().lower() == "false") for v in values):
+                    return True
+    return False
+
+
+def _policy_status(value):
+    """True (denies insecure transport) / False / UNKNOWN."""
+    try:
+        doc = policy_document(value)
+    except Unparseable:
+        return False
+    if doc is UNKNOWN:
+        return UNKNOWN
+    return _denies_insecure_transport(doc)
+
+
+@stack_policy(
+    name="s3-bucket-secure-transport",
+    description="S3 bucket policies must deny requests that do not use TLS (aws:SecureTransport false).",
+    citations=["164.312(e)(1)", "164.312(e)(2)(i)"],
+    severity="high",
+    resource_types=[BUCKET, BUCKET_POLICY],
+    remediation="Declare an `aws.s3.BucketPolicy` for the bucket with a statement `{\"Effect\": \"Deny\", "
+                "\"Principal\": \"*\", \"Action\": \"s3:*\", \"Resource\": [<bucket ARN>, <bucket ARN>/*], "
+                "\"Condition\": {\"Bool\": {\"aws:SecureTransport\": \"false\"}}}`.",
+)
+def s3_bucket_secure_transport(stack, cfg):
+    findings = []
+    for bucket in stack.of_type(BUCKET):
+        links = stack.referrers(bucket, [BUCKET_POLICY], "bucket")
+        results = [("BucketPolicy.policy", _policy_status(c.get("policy"))) for c in links.resources]
+        if bucket.has("policy"):
+            results.append(("policy", _policy_status(bucket.get("policy"))))
+        if any(ok is True for _p, ok in results):
+            continue
+        unknown = [p for p, ok in results if ok is UNKNOWN]
+        if unknown:
+            findings.append(Finding(unknown[0], SECURE_TRANSPORT, UNVERIFIED, bucket.urn))
+        elif links.unresolved:
+            findings.append(_open_link(bucket, "BucketPolicy", SECURE_TRANSPORT))
+        elif results:
+            findings.append(Finding(results[0][0], SECURE_TRANSPORT, FAIL, bucket.urn))
+        else:
+            findings.append(Finding("BucketPolicy", "declared for this bucket with " + SECURE_TRANSPORT,
+                                    FAIL, bucket.urn))
+    return findings
+
+
+# =========================================================================== object lock
+@resource_policy(
+    name="s3-bucket-object-lock-retention",
+    description="Where S3 Object Lock is configured, it must set a default retention in COMPLIANCE or "
+                "GOVERNANCE mode.",
+    citations=["164.312(c)(1)", "164.316(b)(2)(i)"],
+    severity="low",
+    resource_types=[OBJECT_LOCK],
+    remediation="Set `rule.defaultRetention.mode` to `COMPLIANCE` (or `GOVERNANCE`) with `days` or `years` on the "
+                "`aws.s3.BucketObjectLockConfiguration`.",
+    config={"allowedModes": {"type": "array", "items": {"type": "string", "enum": ["COMPLIANCE", "GOVERNANCE"]},
+                             "minItems": 1, "default": ["COMPLIANCE", "GOVERNANCE"],
+                             "description": "Object Lock retention modes accepted."}},
+    default_level="advisory",
+    level_reason="Object Lock is one of several ways to protect ePHI from improper alteration (versioning and "
+                 "backups are others); it is checked only where a program configures it",
+)
+def s3_bucket_object_lock_retention(r, cfg):
+    findings = r.expect_in("rule.defaultRetention.mode", cfg["allowedModes"])
+    if not findings:
+        days, years = r.get("rule.defaultRetention.days"), r.get("rule.defaultRetention.years")
+        if UNKNOWN in (days, years):
+            findings += r.unverified("rule.defaultRetention.days", "a retention period (`days` or `years`)")
+        elif days is MISSING and years is MISSING:
+            findings += r.fail("rule.defaultRetention.days", "a retention period (`days` or `years`)")
+    return findings
+
+
+# =========================================================================== audit log retention
+def _audit_buckets(stack):
+    """URNs of buckets that hold audit records (CloudTrail destinations, access-log targets),
+    and whether some trail's or logging's destination is unknown."""
+    urns, unknown = _log_targets(stack)
+    for trail in stack.of_type(TRAIL):
+        targets, open_link = stack.resolve(trail, "s3BucketName", [BUCKET])
+        unknown = unknown or open_link
+        urns.update(t.urn for t in targets)
+    return urns, unknown
+
+
+def _short_expirations(bucket, stack, minimum):
+    """(path, status) for each enabled lifecycle rule expiring current objects before ``minimum`` days."""
+    out = []
+    for conf in stack.referrers(bucket, [LIFECYCLE], "bucket").resources:
+        rules = conf.list("rules")
+        if rules is UNKNOWN:
+            out.append(("BucketLifecycleConfiguration.rules", UNVERIFIED))
+            continue
+        for _path, rule in _settings(conf, "BucketLifecycleConfiguration").items("rules"):
+            status = rule.str("status")
+            if isinstance(status, str) and status.lower() == "disabled":
+                continue
+            out += _expiry(rule, "expiration.days", minimum, status is UNKNOWN)
+    for attr, days_path in (("lifecycleRules", "expiration.days"), ("lifecycleRules", "expirations[0].days")):
+        for _path, rule in bucket.items(attr):
+            enabled = rule.bool("enabled")
+            if enabled is False:
+                continue
+            out += _expiry(rule, days_path, minimum, enabled is UNKNOWN)
+    return out
+
+
+def _expiry(rule, days_path, minimum, status_unknown):
+    days = rule.num(days_path)
+    full = rule._full(days_path)
+    if days is UNKNOWN:
+        return [(full, UNVERIFIED)]
+    if isinstance(days, float) and days < minimum:
+        return [(full, UNVERIFIED if status_unknown else FAIL)]
+    return []
+
+
+@stack_policy(
+    name="s3-audit-bucket-retention",
+    description="Buckets that receive audit logs (CloudTrail, S3 access logs) must not expire objects before "
+                "six years.",
+    citations=["164.316(b)(2)(i)", "164.316(b)(2)(ii)", "164.312(b)"],
+    severity="high",
+    resource_types=[BUCKET, LIFECYCLE, TRAIL],
+    remediation="Raise `expiration.days` of every enabled lifecycle rule on audit-log buckets to 2192 days (six "
+                "years) or more, or transition old logs to Glacier instead of expiring them.",
+    config={"minimumDays": {"type": "integer", "default": 2192, "minimum": 1, "maximum": 36500,
+                            "description": "Shortest allowed expiration of audit-log objects in days "
+                                           "(2192 = 6 years, 164.316(b)(2)(i))."}},
+)
+def s3_audit_bucket_retention(stack, cfg):
+    minimum = cfg["minimumDays"]
+    audit, unknown = _audit_buckets(stack)
+    expected = f"at least {minimum} days on a bucket that holds audit logs"
+    findings = []
+    for bucket in stack.of_type(BUCKET):
+        short = _short_expirations(bucket, stack, minimum)
+        if not short:
+            continue
+        if bucket.urn in audit:
+            findings += [Finding(p, expected, status, bucket.urn) for p, status in short]
+        elif unknown:
+            findings += [Finding(p, expected + " (a trail or logging destination is unknown until deployment)",
+                                 UNVERIFIED, bucket.urn) for p, _status in short[:1]]
+    return findings
+
+
+# =========================================================================== replication
+@resource_policy(
+    name="s3-replication-kms",
+    description="Where S3 replication is configured, replicas must be encrypted with a KMS key.",
+    citations=["164.312(a)(2)(iv)", "164.312(e)(2)(ii)"],
+    severity="low",
+    resource_types=[REPLICATION, BUCKET],
+    remediation="Set `destination.encryptionConfiguration.replicaKmsKeyId` on every enabled replication rule and "
+                "`sourceSelectionCriteria.sseKmsEncryptedObjects.status: Enabled` so KMS-encrypted objects "
+                "replicate.",
+)
+def s3_replication_kms(r, cfg):
+    if r.type in (REPLICATION,):
+        rules_path, key_path = "rules", "destination.encryptionConfiguration.replicaKmsKeyId"
+    else:
+        if not r.has("replicationConfiguration"):
+            return []
+        rules_path, key_path = "replicationConfiguration.rules", "destination.replicaKmsKeyId"
+    if r.list(rules_path) is UNKNOWN:
+        return r.unverified(rules_path, "rules that replicate with a KMS key")
+    findings = []
+    for _path, rule in r.items(rules_path):
+        status = rule.str("status")
+        if isinstance(status, str) and status.lower() == "disabled":
+            continue
+        findings += rule.expect_present(key_path, "a KMS key ARN for the replicas")
+    return findings

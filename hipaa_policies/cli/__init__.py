@@ -1,0 +1,1 @@
+"""The `hipaa-policies` command: listings, generated docs, config checks and the offline scanner."""

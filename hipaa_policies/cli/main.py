@@ -1,0 +1,91 @@
+"""`hipaa-policies`: coverage, policy listing, generated docs and the offline scan.
+
+Every error is one line on stderr and a non-zero exit (2 for bad usage or input).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import List, Optional
+
+from hipaa_policies.core.errors import HipaaPolicyError
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    from hipaa_policies.cli import listings as report_text
+    sys.stdout.write(report_text.coverage(args.format))
+    return 0
+
+
+def _policies(args: argparse.Namespace) -> int:
+    from hipaa_policies.cli import listings as report_text
+    sys.stdout.write(report_text.policies(args.format))
+    return 0
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from hipaa_policies.cli import docs
+    stale = docs.write_all(check=args.check)
+    if args.check and stale:
+        sys.stderr.write("hipaa-policies: stale generated docs: " + ", ".join(stale)
+                         + " (run `hipaa-policies docs`)\n")
+        return 1
+    return 0
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    from hipaa_policies.cli.check_config import load_file
+    load_file(args.file)
+    sys.stdout.write(f"{args.file}: valid policy config\n")
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="hipaa-policies", description="HIPAA Security Rule policy pack for AWS (Pulumi CrossGuard).")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    sub.required = True
+    p = sub.add_parser("coverage", help="how much of the HIPAA Security Rule the pack enforces")
+    p.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+    p.set_defaults(func=_coverage)
+    p = sub.add_parser("policies", help="every policy with its citations, level and resource types")
+    p.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+    p.set_defaults(func=_policies)
+    p = sub.add_parser("docs", help="regenerate docs/policies.md, docs/coverage.md and docs/configuration.md")
+    p.add_argument("--check", action="store_true", help="only report stale files (exit 1)")
+    p.set_defaults(func=_docs)
+    p = sub.add_parser("check-config", help="validate a policy-config file (the --policy-pack-config format)")
+    p.add_argument("file")
+    p.set_defaults(func=_check_config)
+    try:
+        from hipaa_policies.cli.scan import cli as scan_cli
+    except ImportError:
+        scan_cli = None
+    if scan_cli is not None:
+        scan_cli.add_parser(sub)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        from hipaa_policies import registry
+        registry.load()
+        return int(args.func(args) or 0)
+    except HipaaPolicyError as e:
+        sys.stderr.write(f"hipaa-policies: {e}\n")
+        return 2
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        sys.stderr.write("hipaa-policies: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""The `scan` subcommand: argument parsing, input loading, evaluation, report writing.
+
+Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 bad usage or unreadable input
+(always one line on stderr naming the file and the problem).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from hipaa_policies.locations import SOURCE_ROOT
+from typing import Callable, Dict, List, Optional
+
+from hipaa_policies.core.errors import InputError
+
+FORMATS = ("text", "markdown", "json", "sarif", "junit", "html", "evidence")
+FILES = {"text": "report.txt", "markdown": "report.md", "json": "report.json", "sarif": "report.sarif",
+         "junit": "junit.xml", "html": "dashboard.html", "evidence": "evidence.json"}
+EXAMPLE = SOURCE_ROOT / "examples" / "phi-platform"
+
+
+def _key_value(option: str, items: Optional[List[str]]) -> Dict[str, str]:
+    out: Dict[str, str] = {}
+    for item in items or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"{option} {item!r}: expected key=value")
+        out[key.strip()] = value
+    return out
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "scan", help="offline compliance scan of Pulumi programs, previews or stack exports, with reports",
+        description="Check Pulumi Python programs, `pulumi preview --json` output or `pulumi stack export` "
+                    "output against the pack (over the Analyzer protocol, as `pulumi preview` does) and "
+                    "write compliance reports. Without inputs, scans the bundled example examples/phi-platform. "
+                    "Exit 0: no mandatory violation; 1: mandatory violations; 2: bad usage or input.")
+    p.add_argument("inputs", nargs="*", metavar="INPUT",
+                   help="program directory, preview JSON or stack export JSON (several allowed)")
+    p.add_argument("--format", "-f", action="append", choices=FORMATS, dest="formats",
+                   help="report format, repeatable (default: text). text prints to the terminal; "
+                        "the others are written to --output")
+    p.add_argument("--output", "-o", default="hipaa-report", metavar="DIR",
+                   help="directory for report files (default: ./hipaa-report)")
+    p.add_argument("--policy-config", metavar="FILE",
+                   help="policy config JSON, as for `pulumi preview --policy-pack-config`")
+    p.add_argument("--stack", metavar="NAME",
+                   help="stack of program inputs: config from Pulumi.<NAME>.yaml (default: the first Pulumi.*.yaml)")
+    p.add_argument("--config", "-c", action="append", metavar="KEY=VALUE",
+                   help="program config value (overrides Pulumi.<stack>.yaml), repeatable")
+    p.add_argument("--stack-tag", action="append", metavar="KEY=VALUE",
+                   help="stack tag sent in ConfigureStack (e.g. hipaa:phi=true), repeatable")
+    p.add_argument("--preview", action="store_true",
+                   help="run programs as a first `pulumi preview` sees them: ids and computed outputs unknown")
+    p.add_argument("--organization", default="organization", help="organization name sent in ConfigureStack")
+    p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    p.set_defaults(func=run)
+    return p
+
+
+def _check_output_dir(directory: Path) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise InputError(f"{directory}: output path exists and is not a directory") from None
+    except OSError as e:
+        raise InputError(f"{directory}: cannot create output directory: {e.strerror or e}") from None
+    if not directory.is_dir():
+        raise InputError(f"{directory}: output path exists and is not a directory")
+    try:
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".hipaa-write-test-"):
+            pass
+    except OSError as e:
+        raise InputError(f"{directory}: output directory is not writable: {e.strerror or e}") from None
+
+
+def _write(directory: Path, name: str, text: str) -> Path:
+    path = directory / name
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise InputError(f"{path}: cannot write report: {e.strerror or e}") from None
+    return path
+
+
+def _renderers() -> Dict[str, Callable]:
+    from hipaa_policies.cli.scan.reports import evidence, html, json_report, junit, markdown, sarif
+    return {"markdown": markdown.render, "json": json_report.render,
+            "sarif": sarif.render, "junit": junit.render, "html": html.render, "evidence": evidence.render}
+
+
+def run(args: argparse.Namespace) -> int:
+    from hipaa_policies.cli.scan.runner import read_policy_config
+
+    formats = list(dict.fromkeys(args.formats or ["text"]))
+    overrides = _key_value("--config", args.config)
+    stack_tags = _key_value("--stack-tag", args.stack_tag)
+    config, config_meta = read_policy_config(args.policy_config)
+    out_dir = Path(args.output)
+    file_formats = [f for f in formats if f != "text"]
+    if file_formats:
+        _check_output_dir(out_dir)
+
+    targets = list(args.inputs)
+    if not targets:
+        if not (EXAMPLE / "Pulumi.yaml").is_file():
+            raise InputError(f"{EXAMPLE}: the bundled example is missing; give an input to scan")
+        targets = [str(EXAMPLE)]
+    from hipaa_policies.testing import PackServer
+    try:  # the pack process starts while the inputs load
+        server = PackServer().launch()
+    except (OSError, FileNotFoundError) as e:
+        raise InputError(f"cannot start the policy pack: {e}") from None
+    try:
+        return _scan_and_report(args, server, targets, formats, file_formats, out_dir, overrides,
+                                stack_tags, config, config_meta)
+    finally:
+        server.stop()
+
+
+def _scan_and_report(args, server, targets, formats, file_formats, out_dir, overrides, stack_tags,
+                     config, config_meta) -> int:
+    from hipaa_policies.cli.scan import inputs as inputs_mod
+    from hipaa_policies.cli.scan.reports import text
+    from hipaa_policies.cli.scan.runner import scan
+    loaded = []
+    console = text.stderr_console()
+    for t in targets:
+        started = time.perf_counter()
+        si = inputs_mod.load(t, stack=args.stack, overrides=overrides, preview=args.preview)
+        if console.is_terminal and not args.no_progress and time.perf_counter() - started > 1.0:
+            console.print(f"[dim]loaded {t}: {len(si.resources)} resources[/dim]")
+        loaded.append(si)
+    inputs_mod.label_inputs(loaded)
+
+    progress = text.ProgressBar(console, enabled=not args.no_progress)
+    report = scan(loaded, policy_config=config, policy_config_meta=config_meta, stack_tags=stack_tags,
+                  progress=progress, organization=args.organization, preview=args.preview, server=server)
+
+    renderers = _renderers()
+    written = [_write(out_dir, FILES[f], renderers[f](report)) for f in file_formats]
+    if "evidence" in file_formats:
+        from hipaa_policies.cli.scan.reports import evidence
+        evidence.write_digest(out_dir / FILES["evidence"])
+    if "text" in formats:
+        text.print_report(report)
+    for path in written:
+        sys.stdout.write(f"wrote {path}\n")
+    sys.stdout.flush()
+    return report.exit_code
+
+
+def main(argv: Optional[List[str]] = None) -> int:  # pragma: no cover - convenience
+    from hipaa_policies.cli.main import main as cli_main
+    return cli_main(["scan", *(argv or [])])
+

@@ -1,0 +1,85 @@
+"""The JSON report (schema ``hipaa_policies/cli/scan/schemas/report-v1.schema.json``, version 1.x).
+
+:func:`document` is also the model the Markdown and HTML reports render, so every format shows
+the same numbers.  Results list every evaluated (policy, resource) pair; pairs a policy does not
+apply to are counted (``notApplicable``), not listed.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from hipaa_policies.frameworks.catalogue import CATEGORY_ORDER, load_catalogue
+from hipaa_policies.cli.scan.runner import dumps, ScanReport
+
+SCHEMA_VERSION = "1.0.0"
+SCHEMA_ID = "https://github.com/aws-hipaa/aws-hipaa/blob/main/hipaa_policies/cli/scan/schemas/report-v1.schema.json"
+TOOL = "hipaa-policies scan"
+
+
+def _result(r: Any) -> Dict[str, Any]:
+    out = {"stack": r.stack, "policy": r.policy, "urn": r.urn, "type": r.type, "name": r.name,
+           "status": r.status, "level": r.level, "message": r.message}
+    if r.notes:
+        out["notes"] = list(r.notes)
+    return out
+
+
+def document(report: ScanReport) -> Dict[str, Any]:
+    cat = load_catalogue()
+    summary = report.summary()
+    policies: List[Dict[str, Any]] = []
+    for name, p in sorted(report.policies.items()):
+        policies.append({
+            "name": name, "description": p.description, "kind": p.kind, "severity": p.severity,
+            "level": p.level, "configuredLevel": p.configured_level, "citations": list(p.citations),
+            "categories": list(p.categories), "resourceTypes": sorted(p.resource_types),
+            "remediation": p.remediation, "url": p.url, "summary": summary["byPolicy"][name],
+        })
+    safeguards: List[Dict[str, Any]] = []
+    for sid, s in summary["safeguards"].items():
+        sg = cat.safeguards.get(sid)
+        safeguards.append({
+            "id": sid, "title": sg.title if sg else sid, "category": sg.category if sg else "",
+            "requirement": sg.requirement if sg else "",
+            "policies": sorted(n for n, p in report.policies.items() if sid in p.citations),
+            "summary": s,
+        })
+    stacks = []
+    for s in report.stacks:
+        sm = report.summary(s)
+        stacks.append({
+            "label": s.label, "project": s.input.project, "stack": s.input.stack,
+            "input": {"kind": s.input.kind, "path": s.input.files and _shown(s.input), "sha256": s.input.sha256,
+                      "files": [{"path": k, "sha256": v} for k, v in sorted(s.input.files.items())]},
+            "resources": s.resources,
+            "summary": {k: v for k, v in sm.items() if k not in ("safeguards", "byPolicy")},
+        })
+    total = {k: v for k, v in summary.items() if k not in ("safeguards", "byPolicy")}
+    return {
+        "$schema": SCHEMA_ID,
+        "schemaVersion": SCHEMA_VERSION,
+        "tool": {"name": TOOL, "pack": report.pack_name, "packVersion": report.pack_version,
+                 "analyzerVersion": report.analyzer_version},
+        "generatedAt": report.generated_at,
+        "durationSeconds": report.duration,
+        "preview": report.preview,
+        "policyConfig": report.policy_config,
+        "stackTags": dict(report.stack_tags),
+        "exitCode": report.exit_code,
+        "categoryOrder": list(CATEGORY_ORDER),
+        "summary": total,
+        "stacks": stacks,
+        "policies": policies,
+        "safeguards": safeguards,
+        "results": [_result(r) for r in report.results()],
+    }
+
+
+def _shown(si: Any) -> str:
+    from hipaa_policies.cli.scan.inputs import show_path
+    return show_path(si.path)
+
+
+def render(report: ScanReport) -> str:
+    doc = document(report)
+    return dumps(doc, sum(len(st.results) for st in report.stacks))

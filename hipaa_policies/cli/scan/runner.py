@@ -1,0 +1,514 @@
+"""Evaluate scan inputs with the pack over the Analyzer protocol and build the result model.
+
+There is one evaluation path: the pack process started as the Pulumi CLI starts it
+(:class:`~hipaa_policies.testing.PackServer`), configured with the user's policy-config file
+(``Configure``), then per stack ``ConfigureStack``, ``Analyze`` for every resource (pipelined,
+many calls in flight) and ``AnalyzeStack``.  The scanner only classifies what the pack said:
+
+* ``fail``       a violation diagnostic for (policy, resource)
+* ``exempt``     an ``exempted:`` diagnostic (a valid exemption hid a violation)
+* ``unverified`` an ``unverified:`` diagnostic (a value the check needs is unknown)
+* ``pass``       the policy applies to the resource and said nothing
+* ``not applicable``  the policy's resource types (from the registry) exclude the resource, the
+  resource is outside the configured PHI scope, or the policy is disabled.
+
+Levels come from the diagnostics (violations) and from ``GetAnalyzerInfo`` plus the policy
+config (everything else); ``remediate`` counts as mandatory, as the pack enforces it.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+from hipaa_policies.frameworks.catalogue import CATEGORIES, CATEGORY_ORDER, load_catalogue
+from hipaa_policies.core.errors import InputError
+from hipaa_policies.cli.scan.inputs import StackInput, show_path
+
+PASS, FAIL, EXEMPT, UNVERIFIED, NA = "pass", "fail", "exempt", "unverified", "not applicable"
+STATUSES = (PASS, FAIL, EXEMPT, UNVERIFIED, NA)
+EVALUATED = (PASS, FAIL, EXEMPT, UNVERIFIED)
+LEVELS = ("mandatory", "advisory")
+POLICY_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+STACK_TYPE = "pulumi:pulumi:Stack"
+WINDOW = 64  # Analyze calls in flight (more gains nothing; the pack serves 4 at a time)
+PRETTY_LIMIT = 2000  # JSON reports with more results are written compact (the pure-Python indenting encoder is slow)
+
+
+@dataclass
+class Policy:
+    name: str
+    description: str
+    kind: str                      # resource | stack
+    severity: str
+    level: str                     # effective: advisory | mandatory | disabled (remediate -> mandatory)
+    configured_level: str          # as configured (may be remediate)
+    citations: Tuple[str, ...]
+    resource_types: frozenset
+    remediation: str
+    url: str
+
+    @property
+    def primary(self) -> str:
+        return self.citations[0] if self.citations else ""
+
+    @property
+    def categories(self) -> Tuple[str, ...]:
+        out: List[str] = []
+        for c in self.citations:
+            cat = CATEGORIES.get(c[:7])
+            if cat and cat not in out:
+                out.append(cat)
+        return tuple(out)
+
+
+@dataclass
+class Result:
+    __slots__ = ("stack", "policy", "urn", "type", "name", "status", "level", "message", "notes")
+    stack: str
+    policy: str
+    urn: str
+    type: str
+    name: str
+    status: str
+    level: str
+    message: str
+    notes: List[str]
+
+
+@dataclass
+class StackReport:
+    input: StackInput
+    results: List[Result]
+    not_applicable: Dict[str, int]       # policy -> resources the policy does not apply to
+    resources: int
+
+    @property
+    def label(self) -> str:
+        return self.input.label
+
+
+@dataclass
+class ScanReport:
+    pack_name: str
+    pack_version: str
+    analyzer_version: str
+    generated_at: str
+    duration: float
+    policies: Dict[str, Policy]
+    stacks: List[StackReport]
+    policy_config: Optional[Dict[str, Any]] = None   # {"path", "sha256"}
+    stack_tags: Dict[str, str] = field(default_factory=dict)
+    preview: bool = False
+
+    # -- aggregation -------------------------------------------------------------------------
+    def results(self, stack: Optional[StackReport] = None) -> Iterable[Result]:
+        for s in self.stacks:
+            if stack is None or s is stack:
+                yield from s.results
+
+    def mandatory_violations(self, stack: Optional[StackReport] = None) -> List[Result]:
+        return [r for r in self.results(stack) if r.status == FAIL and r.level == "mandatory"]
+
+    def advisory_violations(self, stack: Optional[StackReport] = None) -> List[Result]:
+        return [r for r in self.results(stack) if r.status == FAIL and r.level != "mandatory"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.mandatory_violations() else 0
+
+    def _na(self, stacks: Sequence[StackReport], policies: Optional[Iterable[str]] = None) -> Dict[str, int]:
+        names = set(policies) if policies is not None else None
+        out = {lvl: 0 for lvl in LEVELS}
+        for s in stacks:
+            for p, n in s.not_applicable.items():
+                if names is None or p in names:
+                    out["mandatory" if self.policies[p].level == "mandatory" else "advisory"] += n
+        return out
+
+    def summary(self, stack: Optional[StackReport] = None) -> Dict[str, Any]:
+        """Counts (overall, by level, by category, by safeguard, by policy) and scores (computed once)."""
+        cache = self.__dict__.setdefault("_summaries", {})
+        key = id(stack)
+        if key not in cache:
+            cache[key] = self._summary(stack)
+        return cache[key]
+
+    def _summary(self, stack: Optional[StackReport] = None) -> Dict[str, Any]:
+        stacks = [stack] if stack is not None else self.stacks
+        cat_of = {name: p.categories for name, p in self.policies.items()}
+        cit_of = {name: p.citations for name, p in self.policies.items()}
+
+        def blank() -> Dict[str, Dict[str, int]]:
+            return {lvl: {s: 0 for s in STATUSES} for lvl in LEVELS}
+
+        total, by_cat, by_sg, by_pol = blank(), {c: blank() for c in CATEGORY_ORDER}, {}, {}
+        for name in self.policies:
+            by_pol[name] = blank()
+        for r in self.results(stack):
+            lvl = "mandatory" if r.level == "mandatory" else "advisory"
+            total[lvl][r.status] += 1
+            by_pol[r.policy][lvl][r.status] += 1
+            for c in cat_of[r.policy]:
+                by_cat[c][lvl][r.status] += 1
+            for c in cit_of[r.policy]:
+                by_sg.setdefault(c, blank())[lvl][r.status] += 1
+        for name, p in self.policies.items():
+            na = sum(s.not_applicable.get(name, 0) for s in stacks)
+            lvl = "mandatory" if p.level == "mandatory" else "advisory"
+            by_pol[name][lvl][NA] += na
+            total[lvl][NA] += na
+            for c in p.categories:
+                by_cat[c][lvl][NA] += na
+            for c in p.citations:
+                by_sg.setdefault(c, blank())[lvl][NA] += na
+
+        def finish(counts: Dict[str, Dict[str, int]]) -> Dict[str, Any]:
+            merged = {s: counts["mandatory"][s] + counts["advisory"][s] for s in STATUSES}
+            return {"counts": _camel(merged), "mandatory": _camel(counts["mandatory"]),
+                    "advisory": _camel(counts["advisory"]), "score": score(merged),
+                    "mandatoryScore": score(counts["mandatory"])}
+
+        return {
+            "resources": sum(s.resources for s in stacks),
+            "stacks": len(stacks),
+            "policies": len(self.policies),
+            "mandatoryViolations": total["mandatory"][FAIL],
+            "advisoryViolations": total["advisory"][FAIL],
+            **finish(total),
+            "categories": {c: finish(by_cat[c]) for c in CATEGORY_ORDER},
+            "safeguards": {c: finish(v) for c, v in sorted(by_sg.items(), key=lambda kv: _cit_key(kv[0]))},
+            "byPolicy": {n: finish(v) for n, v in by_pol.items()},
+        }
+
+
+def _camel(counts: Mapping[str, int]) -> Dict[str, int]:
+    return {("notApplicable" if k == NA else k): v for k, v in counts.items()}
+
+
+def dumps(doc: Any, results: int) -> str:
+    """JSON text of a report: indented when small, compact (C encoder) when large."""
+    return json.dumps(doc, indent=2 if results <= PRETTY_LIMIT else None) + "\n"
+
+
+def score(counts: Mapping[str, int]) -> Optional[float]:
+    """Share of evaluated (policy, resource) results that comply: (pass + exempt) / evaluated.
+    Unverified counts against the score: an unknown value is never a pass.  None: nothing evaluated."""
+    evaluated = sum(counts.get(s, 0) for s in EVALUATED)
+    if not evaluated:
+        return None
+    return round(100.0 * (counts.get(PASS, 0) + counts.get(EXEMPT, 0)) / evaluated, 1)
+
+
+def _cit_key(citation: str) -> List[Any]:
+    import re
+    return [int(p) if p.isdigit() else p for p in re.findall(r"\d+|[a-z]+", citation)]
+
+
+# --------------------------------------------------------------------------- policy config
+def read_policy_config(path: Optional[str]) -> Tuple[Dict[str, Any], Optional[Dict[str, Any]]]:
+    """(config, {"path", "sha256"}) from a `--policy-pack-config` style JSON file."""
+    if path is None:
+        return {}, None
+    import hashlib
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, expected a policy config JSON file") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read policy config: {e.strerror or e}") from None
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: policy config is not UTF-8 text") from None
+    except json.JSONDecodeError as e:
+        raise InputError(f"{path}: policy config is malformed JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: policy config must be a JSON object keyed by policy name (or \"all\")")
+    for name, value in data.items():
+        if name == "all":
+            if value not in POLICY_LEVELS:
+                raise InputError(f"{path}: \"all\" must be one of {', '.join(POLICY_LEVELS)}")
+        elif isinstance(value, str):
+            if value not in POLICY_LEVELS:
+                raise InputError(f"{path}: policy {name!r}: enforcement level must be one of {', '.join(POLICY_LEVELS)}")
+        elif isinstance(value, dict):
+            level = value.get("enforcementLevel")
+            if level is not None and level not in POLICY_LEVELS:
+                raise InputError(f"{path}: policy {name!r}: enforcementLevel must be one of {', '.join(POLICY_LEVELS)}")
+        else:
+            raise InputError(f"{path}: policy {name!r}: expected an enforcement level or an object")
+    return data, {"path": show_path(p), "sha256": hashlib.sha256(raw).hexdigest()}
+
+
+def effective_levels(config: Mapping[str, Any], defaults: Mapping[str, str]) -> Dict[str, str]:
+    """Configured level per policy, as PackServer.configure (and the CLI) applies it."""
+    all_level = config.get("all")
+    out = {}
+    for name, default in defaults.items():
+        level = all_level or default
+        value = config.get(name)
+        if isinstance(value, str):
+            level = value
+        elif isinstance(value, Mapping) and value.get("enforcementLevel"):
+            level = value["enforcementLevel"]
+        out[name] = level
+    return out
+
+
+# --------------------------------------------------------------------------- evaluation
+def _body(message: str) -> str:
+    return message.split("\n", 1)[-1].strip()
+
+
+def _policies_from_info(info: Any, configured: Mapping[str, str]) -> Dict[str, Policy]:
+    from hipaa_policies.registry import load
+    registry = load()
+    out: Dict[str, Policy] = {}
+    for pi in info.policies:
+        spec = registry.get(pi.name)
+        citations = tuple(spec.citations) if spec else tuple(t for t in pi.tags if t.startswith("164."))
+        if not citations and pi.framework.reference:
+            citations = (pi.framework.reference,)
+        kind = "stack" if "STACK" in str(pi.policy_type) or (spec is not None and spec.kind == "stack") else "resource"
+        if spec is not None:
+            kind = spec.kind
+        level = configured.get(pi.name, "advisory")
+        out[pi.name] = Policy(
+            name=pi.name, description=pi.description, kind=kind,
+            severity=(spec.severity if spec else "medium"),
+            level={"remediate": "mandatory"}.get(level, level), configured_level=level,
+            citations=citations, resource_types=frozenset(spec.resource_types if spec else ()),
+            remediation=pi.remediation_steps or (spec.remediation if spec else ""), url=pi.url)
+    return out
+
+
+class Progress:
+    """Callbacks the CLI uses to show progress: start(total, label), advance(n), done()."""
+
+    def start(self, total: int, label: str) -> None:  # pragma: no cover - interface
+        pass
+
+    def advance(self, n: int) -> None:  # pragma: no cover - interface
+        pass
+
+    def done(self) -> None:  # pragma: no cover - interface
+        pass
+
+
+def _analyze_all(pack: Any, si: StackInput, progress: Progress) -> List[Tuple[str, Any]]:
+    """Analyze every resource, WINDOW calls in flight; (urn, diagnostic) pairs."""
+    from pulumi.runtime.proto import analyzer_pb2 as proto
+    stub = pack.stub.Analyze
+    pending: deque = deque()
+    out: List[Tuple[str, Any]] = []
+    step = max(1, len(si.resources) // 100)
+    done = 0
+
+    def collect() -> None:
+        nonlocal done
+        urn, fut = pending.popleft()
+        for d in fut.result().diagnostics:
+            out.append((d.urn or urn, d))
+        done += 1
+        if done % step == 0:
+            progress.advance(step)
+
+    for r in si.resources:
+        pending.append((r.urn, stub.future(proto.AnalyzeRequest(type=r.type, properties=r.properties,
+                                                                 urn=r.urn, name=r.name))))
+        if len(pending) >= WINDOW:
+            collect()
+    while pending:
+        collect()
+    progress.advance(done % step)
+    return out
+
+
+def _analyze_stack(pack: Any, si: StackInput) -> List[Tuple[str, Any]]:
+    from pulumi.runtime.proto import analyzer_pb2 as proto
+    request = proto.AnalyzeStackRequest()
+    add = request.resources.add
+    for r in si.resources:
+        ar = add(type=r.type, urn=r.urn, name=r.name, parent=r.parent or "", dependencies=r.dependencies)
+        ar.properties.CopyFrom(r.properties)
+        for k, urns in r.property_dependencies.items():
+            ar.propertyDependencies[k].urns.extend(urns)
+    return [(d.urn, d) for d in pack.stub.AnalyzeStack(request).diagnostics]
+
+
+def _scope(config: Mapping[str, Any]):
+    from hipaa_policies.core.settings import SETTINGS_POLICY, Settings
+    try:
+        return Settings.from_config(config.get(SETTINGS_POLICY))
+    except Exception:  # the pack rejected it already in Configure when it is invalid
+        return Settings()
+
+
+def _in_scope_fn(settings: Any, stack_tags: Mapping[str, str]) -> Callable[[Any], bool]:
+    if not settings.scoped:
+        return lambda r: True
+    from hipaa_policies.runtime.fast_servicer import struct_to_dict
+    from hipaa_policies.core.resource import Resource
+
+    def in_scope(r: Any) -> bool:
+        tags = r.properties.fields.get("tags")
+        props = {"tags": struct_to_dict(tags.struct_value)} if tags is not None and tags.HasField("struct_value") else {}
+        return settings.in_scope(Resource(r.type, props, r.urn, r.name), stack_tags)
+    return in_scope
+
+
+def classify(si: StackInput, policies: Mapping[str, Policy], diags: Sequence[Tuple[str, Any]],
+             in_scope: Callable[[Any], bool]) -> StackReport:
+    from hipaa_policies.testing import LEVELS as PROTO_LEVELS, Diagnostic
+    from hipaa_policies.core.tokens import expand
+    label = si.label
+    grouped: Dict[Tuple[str, str], List[Any]] = {}
+    for urn, d in diags:
+        grouped.setdefault((d.policyName, urn), []).append(d)
+
+    active = {n: p for n, p in policies.items() if p.level != "disabled"}
+    by_type: Dict[str, List[Policy]] = {}
+    for p in active.values():
+        if p.kind == "resource":
+            for t in p.resource_types:
+                by_type.setdefault(t, []).append(p)
+    stack_pols = [p for p in active.values() if p.kind == "stack"]
+    stack_types = {p.name: frozenset(expand(p.resource_types)) for p in stack_pols}
+
+    results: List[Result] = []
+    applicable = {n: 0 for n in policies}
+    scoped_cache: Dict[str, bool] = {}
+
+    def scoped(r: Any) -> bool:
+        v = scoped_cache.get(r.urn)
+        if v is None:
+            v = scoped_cache[r.urn] = in_scope(r)
+        return v
+
+    def result(p: Policy, urn: str, type_: str, name: str) -> Result:
+        ds = grouped.pop((p.name, urn), None)
+        if not ds:
+            return Result(label, p.name, urn, type_, name, PASS, p.level, "", [])
+        kinds: Dict[str, List[Any]] = {}
+        notes = []
+        for d in ds:
+            kind = Diagnostic(d.policyName, "", d.message, urn).kind
+            if kind == "note":
+                notes.append(_body(d.message))
+            else:
+                kinds.setdefault(kind, []).append(d)
+        if "violation" in kinds:
+            status, chosen = FAIL, kinds["violation"]
+            lvl = PROTO_LEVELS.get(chosen[0].enforcementLevel, "advisory")
+            level = "mandatory" if lvl in ("mandatory", "remediate") else "advisory"
+            extra = kinds.get("unverified", [])
+        elif "exempted" in kinds:
+            status, chosen, level, extra = EXEMPT, kinds["exempted"], p.level, kinds.get("unverified", [])
+        elif "unverified" in kinds:
+            status, chosen, level, extra = UNVERIFIED, kinds["unverified"], p.level, []
+        else:
+            status, chosen, level, extra = PASS, [], p.level, []
+        message = " ".join(_body(d.message) for d in chosen + extra)
+        return Result(label, p.name, urn, type_, name, status, level, message, notes)
+
+    for r in si.resources:
+        pols = by_type.get(r.type)
+        if pols:
+            if not scoped(r):
+                continue
+            for p in pols:
+                applicable[p.name] += 1
+                results.append(result(p, r.urn, r.type, r.name))
+        for p in stack_pols:
+            if r.type in stack_types[p.name] and scoped(r):
+                applicable[p.name] += 1
+                results.append(result(p, r.urn, r.type, r.name))
+    by_urn = {r.urn: r for r in si.resources}
+    for p in stack_pols:
+        if not stack_types[p.name]:
+            # a stack-wide policy: one result for the stack, plus one per resource it names
+            applicable[p.name] += 1
+            results.append(result(p, "", STACK_TYPE, si.stack_urn.rsplit("::", 1)[-1]))
+            results[-1].urn = si.stack_urn
+    # diagnostics about resources outside a policy's declared types (or about unknown URNs)
+    for (pname, urn), _ds in list(grouped.items()):
+        p = policies.get(pname)
+        if p is None:
+            continue
+        r = by_urn.get(urn)
+        applicable[pname] += 1
+        res = result(p, urn, r.type if r else STACK_TYPE, r.name if r else urn.rsplit("::", 1)[-1])
+        if not urn:
+            res.urn, res.name = si.stack_urn, si.stack_urn.rsplit("::", 1)[-1]
+        results.append(res)
+    n = len(si.resources)
+    not_applicable = {name: max(0, n - applicable[name]) if policies[name].level != "disabled" else n
+                      for name in policies}
+    return StackReport(input=si, results=results, not_applicable=not_applicable, resources=n)
+
+
+def scan(inputs: Sequence[StackInput], *, policy_config: Optional[Mapping[str, Any]] = None,
+         policy_config_meta: Optional[Dict[str, Any]] = None, stack_tags: Optional[Mapping[str, str]] = None,
+         progress: Optional[Progress] = None, organization: str = "organization",
+         pack_dir: Optional[Path] = None, preview: bool = False, server: Any = None) -> ScanReport:
+    """Evaluate every input with ONE pack process; raises InputError for a config the pack rejects."""
+    import grpc
+    from hipaa_policies.runtime.pack_info import version as pack_version
+    from hipaa_policies.testing import LEVELS as PROTO_LEVELS, PackServer
+    progress = progress or Progress()
+    config = dict(policy_config or {})
+    where = (policy_config_meta or {}).get("path", "policy config")
+    started = time.perf_counter()
+    stack_reports: List[StackReport] = []
+    try:
+        server = (server or PackServer(pack_dir)).start()
+    except Exception as e:  # no PulumiPolicy.yaml, the pack crashed at start-up, gRPC timeout
+        first = " ".join(str(e).split())[:400] or type(e).__name__
+        raise InputError(f"cannot start the policy pack: {first}") from None
+    pack = server
+    try:
+        info = pack.info()
+        defaults = {p.name: PROTO_LEVELS.get(p.enforcementLevel, "advisory") for p in info.policies}
+        unknown = [n for n in config if n != "all" and n not in defaults]
+        if unknown:
+            raise InputError(f"{where}: names unknown policy {unknown[0]!r} (see `hipaa-policies policies`)")
+        try:
+            pack.configure(config)
+        except grpc.RpcError as e:
+            raise InputError(f"{where}: rejected by the pack: {_rpc_detail(e)}") from None
+        except ValueError as e:
+            raise InputError(f"{where}: {e}") from None
+        policies = _policies_from_info(info, effective_levels(config, defaults))
+        settings = _scope(config)
+        tags = dict(stack_tags or {})
+        for si in inputs:
+            pack.configure_stack(stack=si.stack, project=si.project, organization=organization,
+                                 dry_run=si.kind != "export", tags=tags)
+            progress.start(len(si.resources), si.label)
+            diags = _analyze_all(pack, si, progress)
+            diags += _analyze_stack(pack, si)
+            progress.done()
+            stack_reports.append(classify(si, policies, diags, _in_scope_fn(settings, tags)))
+        analyzer_version = info.version
+        pack_name = info.name
+    finally:
+        server.stop()
+    return ScanReport(pack_name=pack_name, pack_version=pack_version(), analyzer_version=analyzer_version,
+                      generated_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                      duration=round(time.perf_counter() - started, 3), policies=policies, stacks=stack_reports,
+                      policy_config=policy_config_meta, stack_tags=dict(stack_tags or {}), preview=preview)
+
+
+def _rpc_detail(e: Any) -> str:
+    detail = e.details() if hasattr(e, "details") else str(e)
+    return " ".join(str(detail).split()) or type(e).__name__
+
+
+def safeguard_titles() -> Dict[str, Any]:
+    return {sg.id: sg for sg in load_catalogue()}

@@ -1,0 +1,1 @@
+"""The check-authoring API: what a check module imports (stdlib only, no Pulumi SDK)."""

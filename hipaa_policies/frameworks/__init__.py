@@ -1,0 +1,1 @@
+"""Compliance frameworks as data: requirement catalogues and their mapping to policies."""

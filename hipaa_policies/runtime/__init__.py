@@ -1,0 +1,1 @@
+"""The pack runtime: what `pulumi preview --policy-pack` imports (pulumi and pulumi-policy only)."""
