@@ -20,7 +20,7 @@ from hipaa_policies.testing import CapturedResource, capture, make_urn, resource
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPECTATIONS = ("pass", "fail", "unverified", "exempted")
 CASE_KEYS = {"id", "policy", "expect", "program", "resources", "preview", "target", "config", "stack_tags",
-             "settings", "note"}
+             "settings", "note", "reason"}
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
@@ -37,6 +37,7 @@ class Case:
     config: Optional[Dict[str, Any]] = None
     settings: Optional[Dict[str, Any]] = None
     stack_tags: Dict[str, str] = field(default_factory=dict)
+    reason: List[str] = field(default_factory=list)  # texts the expected diagnostic must contain
 
     @property
     def key(self) -> str:
@@ -87,7 +88,9 @@ def all_cases() -> List[Case]:
                         program=raw.get("program"), raw_resources=_subst(raw.get("resources")),
                         preview=bool(raw.get("preview", False)), target=raw.get("target"),
                         config=raw.get("config"), settings=_subst(raw.get("settings")),
-                        stack_tags=raw.get("stack_tags") or {})
+                        stack_tags=raw.get("stack_tags") or {},
+                        reason=[raw["reason"]] if isinstance(raw.get("reason"), str) else list(raw.get("reason") or []))
+            assert not case.reason or case.expect != "pass", f"{where}: a pass case has no reason"
             assert case.key not in seen, f"{where}: duplicate id {case.key}"
             seen.add(case.key)
             cases.append(case)
@@ -132,18 +135,26 @@ def target_urn(case: Case, resources: List[CapturedResource]) -> Optional[str]:
     raise AssertionError(f"{case.key}: target {case.target!r} is not among the case's resources")
 
 
-def judge(case: Case, kinds_by_urn: List[tuple], resources: List[CapturedResource]) -> Optional[str]:
-    """None when the diagnostics ``[(kind, urn)]`` of the case's policy meet the expectation,
-    else a message saying what happened."""
+def judge(case: Case, diagnostics: List[tuple], resources: List[CapturedResource]) -> Optional[str]:
+    """None when the diagnostics ``[(kind, urn, message)]`` of the case's policy meet the
+    expectation, else a message saying what happened.  A case's ``reason`` texts (the property
+    path, usually) must all appear in one diagnostic of the expected kind on the target."""
     urn = target_urn(case, resources)
-    relevant = [k for k, u in kinds_by_urn if urn is None or u in ("", urn)]
-    violations = relevant.count("violation")
+    relevant = [(k, m) for k, u, m in diagnostics if urn is None or u in ("", urn)]
+    kinds = [k for k, _ in relevant]
+    violations = kinds.count("violation")
     if case.expect == "pass":
         ok = not relevant
     elif case.expect == "fail":
         ok = violations > 0
     elif case.expect == "unverified":
-        ok = violations == 0 and "unverified" in relevant
+        ok = violations == 0 and "unverified" in kinds
     else:
-        ok = violations == 0 and "exempted" in relevant
-    return None if ok else f"expected {case.expect}, got {relevant or 'no diagnostics'}"
+        ok = violations == 0 and "exempted" in kinds
+    if not ok:
+        return f"expected {case.expect}, got {kinds or 'no diagnostics'}"
+    if case.reason:
+        want = {"fail": "violation", "unverified": "unverified", "exempted": "exempted"}[case.expect]
+        if not any(k == want and all(r in m for r in case.reason) for k, m in relevant):
+            return f"expected a {want} mentioning {case.reason}, got {[m for k, m in relevant if k == want]}"
+    return None

@@ -23,18 +23,14 @@ def _in_process(case, resources):
                      r.property_dependencies) for r in resources]
     if spec.kind == "resource":
         diags = [d for o in objs for d in engine.run_resource(spec, o, config, ctx)]
-        return [(d.kind.replace("note", "note"), d.urn) for d in diags]
-    return [(d.kind, d.urn) for d in engine.run_stack(spec, StackIndex(objs), config, ctx)]
-
-
-def _kind(k: str) -> str:
-    return {"violation": "violation", "unverified": "unverified", "exempted": "exempted", "note": "note"}[k]
+        return [(d.kind, d.urn, d.message) for d in diags]
+    return [(d.kind, d.urn, d.message) for d in engine.run_stack(spec, StackIndex(objs), config, ctx)]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.key for c in CASES])
 def test_case_in_process(case):
     resources = build(case)
-    problem = judge(case, [(_kind(k), u) for k, u in _in_process(case, resources)], resources)
+    problem = judge(case, _in_process(case, resources), resources)
     assert problem is None, f"{case.key}: {problem}"
 
 
@@ -50,8 +46,8 @@ def test_case_through_protocol(case, pack):
             pack.configure({})
         if case.stack_tags:
             pack.configure_stack()
-    kinds = [(d.kind, d.urn) for d in result.diagnostics if d.policy == case.policy]
-    problem = judge(case, kinds, resources)
+    diags = [(d.kind, d.urn, d.message) for d in result.diagnostics if d.policy == case.policy]
+    problem = judge(case, diags, resources)
     assert problem is None, f"{case.key}: {problem}\n{result.summary()}"
 
 
