@@ -26,7 +26,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+from hipaa_policies.core.sentinels import UNKNOWN_STRING as UNKNOWN  # noqa: E402
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 STACK, PROJECT = "prod", "phi-platform"

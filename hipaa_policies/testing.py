@@ -35,7 +35,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 
 PACK_DIR = SOURCE_ROOT
 
-LEVELS = {0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate"}
+from hipaa_policies.core.levels import BY_PROTO_NUMBER as LEVELS  # noqa: E402
 
 
 # --------------------------------------------------------------------------- captured resources
@@ -140,15 +140,9 @@ class Diagnostic:
 
     @property
     def kind(self) -> str:
-        """violation | unverified | exempted | note (from the pack's message wording)."""
-        body = self.message.split("\n", 1)[-1]
-        if body.startswith("exempted:"):
-            return "exempted"
-        if body.startswith("void exemption:"):
-            return "note"
-        if "unverified:" in body:
-            return "unverified"
-        return "violation"
+        """violation | unverified | exempted | note (:mod:`hipaa_policies.core.diagnostics`)."""
+        from hipaa_policies.core.diagnostics import kind_of
+        return kind_of(self.message)
 
 
 @dataclass
@@ -170,10 +164,9 @@ class Result:
 
 # --------------------------------------------------------------------------- the pack over gRPC
 def _level_value(level: str) -> int:
-    from pulumi.runtime.proto import analyzer_pb2 as proto
+    from hipaa_policies.core.levels import PROTO_NUMBERS
     try:
-        return {"advisory": proto.ADVISORY, "mandatory": proto.MANDATORY,
-                "remediate": proto.REMEDIATE, "disabled": proto.DISABLED}[level]
+        return PROTO_NUMBERS[level]
     except KeyError:
         raise ValueError(f"unknown enforcement level {level!r}") from None
 

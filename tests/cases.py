@@ -21,7 +21,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 EXPECTATIONS = ("pass", "fail", "unverified", "exempted")
 CASE_KEYS = {"id", "policy", "expect", "program", "resources", "preview", "target", "config", "stack_tags",
              "settings", "note", "reason"}
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+from hipaa_policies.core.sentinels import UNKNOWN_STRING as UNKNOWN  # noqa: E402
 
 
 @dataclass

@@ -25,7 +25,7 @@ PREVIEW = DATA / "scan" / "preview.json"
 EXPORT = DATA / "scan" / "stack-export.json"
 EXAMPLE = ROOT / "examples" / "phi-platform"
 REPORT_SCHEMA = ROOT / "hipaa_policies" / "cli" / "scan" / "schemas" / "report-v1.schema.json"
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+from hipaa_policies.core.sentinels import UNKNOWN_STRING as UNKNOWN  # noqa: E402
 
 
 def run(capsys, *args):

@@ -15,7 +15,7 @@ from hipaa_policies.core.errors import ConfigError, InputError
 from hipaa_policies.registry import load
 from hipaa_policies.core.settings import Settings, SETTINGS_POLICY
 
-LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+from hipaa_policies.core.levels import LEVELS  # noqa: E402
 
 
 def validate(config: Any, source: str = "policy config") -> Dict[str, Any]:

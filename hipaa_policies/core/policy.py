@@ -17,7 +17,7 @@ from hipaa_policies.core.errors import ConfigError, RegistryError
 
 NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SEVERITIES = ("low", "medium", "high", "critical")
-LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+from hipaa_policies.core.levels import LEVELS  # noqa: E402
 CITATION_RE = re.compile(r"^164\.3(08|10|12|14|16)(\([A-Za-z0-9]+\))+$")
 
 RESOURCE = "resource"

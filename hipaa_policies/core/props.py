@@ -17,18 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 # Sentinels the engine uses for values not known during preview (pulumi_policy.proxy).
-UNKNOWN_SENTINELS = frozenset({
-    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",  # boolean
-    "3eeb2bf0-c639-47a8-9e75-3b44932eb421",  # number
-    "04da6b54-80e4-46f7-96ec-b56ff0331ba9",  # string
-    "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",  # array
-    "030794c1-ac77-496b-92df-f27374a8bd58",  # asset
-    "e48ece36-62e2-4504-bad9-02848725956a",  # archive
-    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
-})
-UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+from hipaa_policies.core.diagnostics import format_body
+from hipaa_policies.core.sentinels import SECRET_SIG, SECRET_SIG_KEY, UNKNOWN_SENTINELS, UNKNOWN_STRING  # noqa: F401
 
 
 class _Marker:
@@ -62,8 +52,8 @@ class Finding:
 
     def message(self) -> str:
         if self.status == UNVERIFIED:
-            return (f"unverified: `{self.path}` is not known until the resource is deployed; "
-                    f"expected {self.expected}.")
+            return format_body(UNVERIFIED, f"`{self.path}` is not known until the resource is deployed; "
+                                           f"expected {self.expected}.")
         return f"`{self.path}` must be {self.expected}."
 
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, List, Mapping, Optional, Tuple
 
 from hipaa_policies.core.config_schema import resolve
+from hipaa_policies.core.diagnostics import NOTE, format_body
 from hipaa_policies.core.props import UNKNOWN, is_unknown, unwrap
 
 SETTINGS_POLICY = "hipaa-pack-settings"
@@ -167,8 +168,8 @@ class Settings:
                 decision.summary = (f"policy {policy} is exempted by resource tag {TAG_EXEMPT} "
                                     f"until {tags.get(TAG_UNTIL).strip()}; reason: {tags.get(TAG_REASON).strip()}.")
                 return decision
-            decision.notes.append(f"void exemption: resource tag {TAG_EXEMPT} names {policy}, but {why}; "
-                                  f"the violation stands.")
+            decision.notes.append(format_body(NOTE, f"resource tag {TAG_EXEMPT} names {policy}, but {why}; "
+                                  f"the violation stands."))
         # central exemptions
         for entry in self.exemptions:
             if entry.get("policy") not in (policy, "*"):
@@ -182,8 +183,8 @@ class Settings:
                 decision.summary = (f"policy {policy} is exempted by {SETTINGS_POLICY} entry for "
                                     f"{pattern!r} until {entry['expires']}; reason: {entry['reason'].strip()}.")
                 return decision
-            decision.notes.append(f"void exemption: {SETTINGS_POLICY} entry for {pattern!r} and {policy} "
-                                  f"matches, but {why}; the violation stands.")
+            decision.notes.append(format_body(NOTE, f"{SETTINGS_POLICY} entry for {pattern!r} and {policy} "
+                                  f"matches, but {why}; the violation stands."))
         return decision
 
 

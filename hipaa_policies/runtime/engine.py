@@ -17,10 +17,8 @@ from hipaa_policies.core.props import FAIL, UNVERIFIED, Finding
 from hipaa_policies.registry import PolicySpec
 from hipaa_policies.core.resource import Resource
 
-VIOLATION = "violation"          # at the policy's enforcement level
-UNVERIFIED_DIAG = "unverified"   # advisory
-EXEMPTED = "exempted"            # advisory
-NOTE = "note"                    # advisory: void exemptions, scope notes
+from hipaa_policies.core.diagnostics import EXEMPTED, NOTE, VIOLATION, format_body  # noqa: F401
+from hipaa_policies.core.diagnostics import UNVERIFIED as UNVERIFIED_DIAG
 
 
 @dataclass(frozen=True)
@@ -75,7 +73,7 @@ def findings_to_diagnostics(spec: PolicySpec, findings: List[Finding], resources
             for note in decision.notes:
                 out.append(Diagnostic(NOTE, note, urn))
             if decision.exempt:
-                out.append(Diagnostic(EXEMPTED, f"exempted: {decision.summary} Would otherwise fail: {_text(fails)}", urn))
+                out.append(Diagnostic(EXEMPTED, format_body(EXEMPTED, f"{decision.summary} Would otherwise fail: {_text(fails)}"), urn))
             else:
                 out.append(Diagnostic(VIOLATION, _text(fails), urn))
         if unverified:

@@ -25,6 +25,7 @@ import os
 import sys
 from typing import Any, Dict, List, Optional
 
+from hipaa_policies.core.diagnostics import wire_message
 from hipaa_policies.runtime import engine
 from hipaa_policies.core.errors import ConfigError
 from hipaa_policies.core.props import LazyMapping
@@ -168,7 +169,7 @@ def make_class():
                     policyName=policy.name,
                     policyPackName=self._PolicyAnalyzerServicer__policy_pack_name,
                     policyPackVersion=self._PolicyAnalyzerServicer__policy_pack_version,
-                    message=f"{policy.description}\n{d.message}",
+                    message=wire_message(policy.description, d.message),
                     urn=d.urn or "",
                     description=policy.description,
                     enforcementLevel=self._map_enforcement_level(lvl),

@@ -59,7 +59,8 @@ def _emit_plain(diags: List[engine.Diagnostic], report_violation) -> None:
             advisory.append(d.message)
     if advisory:
         from pulumi_policy.proxy import UnknownValueError
-        err = UnknownValueError("04da6b54-80e4-46f7-96ec-b56ff0331ba9", [])
+        from hipaa_policies.core.sentinels import UNKNOWN_STRING
+        err = UnknownValueError(UNKNOWN_STRING, [])
         err.message = " ".join(advisory)
         raise err
 

@@ -24,7 +24,6 @@ PREVIEW = "preview"
 EXPORT = "export"
 KINDS = (PROGRAM, PREVIEW, EXPORT)
 
-SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET_PLACEHOLDER = "hipaa-scan-placeholder-secret"
 URN_RE = re.compile(r'"(urn:pulumi:[^"\\]+)"')
 

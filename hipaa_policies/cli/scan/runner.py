@@ -33,7 +33,7 @@ PASS, FAIL, EXEMPT, UNVERIFIED, NA = "pass", "fail", "exempt", "unverified", "no
 STATUSES = (PASS, FAIL, EXEMPT, UNVERIFIED, NA)
 EVALUATED = (PASS, FAIL, EXEMPT, UNVERIFIED)
 LEVELS = ("mandatory", "advisory")
-POLICY_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+from hipaa_policies.core.levels import LEVELS as POLICY_LEVELS  # noqa: E402
 STACK_TYPE = "pulumi:pulumi:Stack"
 WINDOW = 64  # Analyze calls in flight (more gains nothing; the pack serves 4 at a time)
 PRETTY_LIMIT = 2000  # JSON reports with more results are written compact (the pure-Python indenting encoder is slow)
@@ -365,7 +365,8 @@ def _in_scope_fn(settings: Any, stack_tags: Mapping[str, str]) -> Callable[[Any]
 
 def classify(si: StackInput, policies: Mapping[str, Policy], diags: Sequence[Tuple[str, Any]],
              in_scope: Callable[[Any], bool]) -> StackReport:
-    from hipaa_policies.testing import LEVELS as PROTO_LEVELS, Diagnostic
+    from hipaa_policies.core.diagnostics import kind_of
+    from hipaa_policies.core.levels import BY_PROTO_NUMBER as PROTO_LEVELS
     from hipaa_policies.core.tokens import expand
     label = si.label
     grouped: Dict[Tuple[str, str], List[Any]] = {}
@@ -398,7 +399,7 @@ def classify(si: StackInput, policies: Mapping[str, Policy], diags: Sequence[Tup
         kinds: Dict[str, List[Any]] = {}
         notes = []
         for d in ds:
-            kind = Diagnostic(d.policyName, "", d.message, urn).kind
+            kind = kind_of(d.message)
             if kind == "note":
                 notes.append(_body(d.message))
             else:
@@ -460,7 +461,8 @@ def scan(inputs: Sequence[StackInput], *, policy_config: Optional[Mapping[str, A
     """Evaluate every input with ONE pack process; raises InputError for a config the pack rejects."""
     import grpc
     from hipaa_policies.runtime.pack_info import version as pack_version
-    from hipaa_policies.testing import LEVELS as PROTO_LEVELS, PackServer
+    from hipaa_policies.core.levels import BY_PROTO_NUMBER as PROTO_LEVELS
+    from hipaa_policies.testing import PackServer
     progress = progress or Progress()
     config = dict(policy_config or {})
     where = (policy_config_meta or {}).get("path", "policy config")
