@@ -16,6 +16,9 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from hipaa_policies.client.pack_server import PackServer  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 WORK = Path(__file__).resolve().parent / ".work"
 if str(ROOT) not in sys.path:
@@ -68,41 +71,27 @@ def baseline_packs() -> Dict[str, Path]:
     return {"one-policy": write_pack("one-policy", ONE_POLICY_MAIN), "empty": write_pack("empty", EMPTY_MAIN)}
 
 
-class Pack:
-    """A pack process plus a channel with byte-level (pre-serialised) RPC callables."""
+class Pack(PackServer):
+    """The shared Analyzer client (:class:`hipaa_policies.client.pack_server.PackServer`) plus
+    byte-level (pre-serialised) RPC callables, start-up time and process resource readings."""
 
     def __init__(self, pack_dir: Path, env: Optional[Dict[str, str]] = None, label: str = "") -> None:
-        self.pack_dir, self.label = Path(pack_dir), label or Path(pack_dir).name
-        self.env = dict(os.environ, **(env or {}))
-        self.proc: Optional[subprocess.Popen] = None
+        super().__init__(pack_dir, env=env)
+        self.label = label or Path(pack_dir).name
         self.startup = 0.0
 
     def start(self) -> "Pack":
-        import grpc
         from pulumi.runtime.proto import analyzer_pb2 as proto
         t0 = time.perf_counter()
-        self.proc = subprocess.Popen([sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."],
-                                     cwd=self.pack_dir, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     env=self.env)
-        line = self.proc.stdout.readline().decode().strip()
+        super().start()
         self.startup = time.perf_counter() - t0
-        if not line.isdigit():
-            self.stop()
-            raise RuntimeError(f"{self.pack_dir}: pack did not print its port (got {line!r})")
-        opts = [("grpc.max_receive_message_length", 400 * 1024 * 1024),
-                ("grpc.max_send_message_length", 400 * 1024 * 1024)]
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{line}", options=opts)
-        grpc.channel_ready_future(self.channel).result(timeout=60)
         ident = lambda b: b  # noqa: E731 - requests are serialised in advance
         self.analyze = self.channel.unary_unary("/pulumirpc.Analyzer/Analyze", request_serializer=ident,
                                                 response_deserializer=proto.AnalyzeResponse.FromString)
         self.analyze_stack = self.channel.unary_unary("/pulumirpc.Analyzer/AnalyzeStack", request_serializer=ident,
                                                       response_deserializer=proto.AnalyzeResponse.FromString)
-        from pulumi.runtime.proto import analyzer_pb2_grpc
-        stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
-        stub.ConfigureStack(proto.AnalyzerStackConfigureRequest(stack="prod", project="phi-platform",
-                                                                organization="acme", dry_run=True))
-        self.stub = stub
+        self.stub.ConfigureStack(proto.AnalyzerStackConfigureRequest(stack="prod", project="phi-platform",
+                                                                     organization="acme", dry_run=True))
         return self
 
     def peak_rss_mb(self) -> float:
@@ -125,22 +114,6 @@ class Pack:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) / 1024.0
         return float("nan")
-
-    def stop(self) -> None:
-        if getattr(self, "channel", None) is not None:
-            self.channel.close()
-            self.channel = None
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait()
-            self.proc.stdout.close()
-            self.proc = None
-
-    def __enter__(self) -> "Pack":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
 
 
 def startup_time(pack_dir: Path, env: Optional[Dict[str, str]] = None) -> float:

@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
         if not (EXAMPLE / "Pulumi.yaml").is_file():
             raise InputError(f"{EXAMPLE}: the bundled example is missing; give an input to scan")
         targets = [str(EXAMPLE)]
-    from hipaa_policies.testing import PackServer
+    from hipaa_policies.client.pack_server import PackServer
     try:  # the pack process starts while the inputs load
         server = PackServer().launch()
     except (OSError, FileNotFoundError) as e:

@@ -1,7 +1,7 @@
 """Scan inputs: a Pulumi Python program, `pulumi preview --json` output or `pulumi stack export` output.
 
 Each input becomes one :class:`StackInput`: its resources in engine shape
-(:class:`~hipaa_policies.testing.CapturedResource`), the project and stack they belong to, the
+(:class:`~hipaa_policies.client.capture.CapturedResource`), the project and stack they belong to, the
 SHA-256 digest of every file read, and a map from URN to the line of the input that declares
 the resource (for SARIF locations).  Every problem is an :class:`~hipaa_policies.errors.InputError`
 whose one-line message names the file and what is wrong.
@@ -109,7 +109,7 @@ def _line_map(text: str) -> Dict[str, int]:
 def _captured(where: str, entries: Sequence[Tuple[Mapping[str, Any], Mapping[str, Any]]]) -> List[Any]:
     """CapturedResources from (state, properties) pairs of a JSON input."""
     from google.protobuf import struct_pb2
-    from hipaa_policies.testing import CapturedResource
+    from hipaa_policies.client.capture import CapturedResource
     out = []
     seen = set()
     for state, props in entries:
@@ -321,7 +321,7 @@ def run_program(main_file: Path, main_dir: Path, project: str, stack: str, confi
     """Run ``__main__.py`` under pulumi mocks with the real SDKs; one clear error if it raises."""
     import runpy
     from pulumi.runtime import config as runtime_config
-    from hipaa_policies.testing import capture
+    from hipaa_policies.client.capture import capture
 
     where = _show(main_file)
     main_file, main_dir = main_file.resolve(), main_dir.resolve()

@@ -1,7 +1,7 @@
 """Evaluate scan inputs with the pack over the Analyzer protocol and build the result model.
 
 There is one evaluation path: the pack process started as the Pulumi CLI starts it
-(:class:`~hipaa_policies.testing.PackServer`), configured with the user's policy-config file
+(:class:`~hipaa_policies.client.pack_server.PackServer`), configured with the user's policy-config file
 (``Configure``), then per stack ``ConfigureStack``, ``Analyze`` for every resource (pipelined,
 many calls in flight) and ``AnalyzeStack``.  The scanner only classifies what the pack said:
 
@@ -462,7 +462,7 @@ def scan(inputs: Sequence[StackInput], *, policy_config: Optional[Mapping[str, A
     import grpc
     from hipaa_policies.runtime.pack_info import version as pack_version
     from hipaa_policies.core.levels import BY_PROTO_NUMBER as PROTO_LEVELS
-    from hipaa_policies.testing import PackServer
+    from hipaa_policies.client.pack_server import PackServer
     progress = progress or Progress()
     config = dict(policy_config or {})
     where = (policy_config_meta or {}).get("path", "policy config")

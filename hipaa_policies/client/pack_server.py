@@ -1,0 +1,206 @@
+"""The pack in its own process, started as the Pulumi CLI starts it (``python -u -m pulumi.policy
+<addr> .`` in the pack directory), spoken to over the ``pulumirpc.Analyzer`` gRPC protocol.
+
+Shared by the offline scanner, the users' test harness (:mod:`hipaa_policies.testing`) and the
+benchmarks.  Diagnostic kinds are classified with :mod:`hipaa_policies.core.diagnostics`.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+
+from hipaa_policies.client.capture import CapturedResource
+from hipaa_policies.core.levels import BY_PROTO_NUMBER as LEVELS
+from hipaa_policies.locations import SOURCE_ROOT
+
+PACK_DIR = SOURCE_ROOT
+GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024),  # the engine's own limits
+                ("grpc.max_send_message_length", 400 * 1024 * 1024)]
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class Diagnostic:
+    policy: str
+    level: str       # advisory | mandatory | remediate | disabled
+    message: str
+    urn: str
+
+    @property
+    def kind(self) -> str:
+        """violation | unverified | exempted | note (:mod:`hipaa_policies.core.diagnostics`)."""
+        from hipaa_policies.core.diagnostics import kind_of
+        return kind_of(self.message)
+
+
+@dataclass
+class Result:
+    diagnostics: List[Diagnostic]
+
+    def violations(self, policy: Optional[str] = None) -> List[Diagnostic]:
+        return [d for d in self.diagnostics if d.kind == "violation" and (policy is None or d.policy == policy)]
+
+    def mandatory(self) -> List[Diagnostic]:
+        return [d for d in self.violations() if d.level == "mandatory"]
+
+    def of(self, policy: str, urn: Optional[str] = None) -> List[Diagnostic]:
+        return [d for d in self.diagnostics if d.policy == policy and (urn is None or d.urn in ("", urn))]
+
+    def summary(self) -> str:
+        return "\n".join(f"[{d.level}] {d.policy} {d.urn}: {d.message.splitlines()[-1]}" for d in self.diagnostics)
+
+
+# --------------------------------------------------------------------------- the pack over gRPC
+def _level_value(level: str) -> int:
+    from hipaa_policies.core.levels import PROTO_NUMBERS
+    try:
+        return PROTO_NUMBERS[level]
+    except KeyError:
+        raise ValueError(f"unknown enforcement level {level!r}") from None
+
+
+class PackServer:
+    """The pack running in its own process, started as the Pulumi CLI starts it."""
+
+    def __init__(self, pack_dir: Optional[os.PathLike] = None, *, python: Optional[str] = None,
+                 env: Optional[Mapping[str, str]] = None, timeout: float = 60.0) -> None:
+        self.pack_dir = Path(pack_dir) if pack_dir else PACK_DIR
+        if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
+            raise FileNotFoundError(f"{self.pack_dir}: not a policy pack (no PulumiPolicy.yaml)")
+        self.python = python or sys.executable
+        self.env = dict(os.environ, **(env or {}))
+        self.timeout = timeout
+        self.proc: Optional[subprocess.Popen] = None
+        self.port: Optional[int] = None
+
+    # lifecycle
+    def launch(self) -> "PackServer":
+        """Start the pack process without waiting for it (overlap its start-up with other work);
+        :meth:`start` then waits for the port and connects."""
+        if self.proc is None:
+            self.proc = subprocess.Popen([self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."],
+                                         cwd=self.pack_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                         env=self.env)
+        return self
+
+    def start(self) -> "PackServer":
+        import grpc
+        from pulumi.runtime.proto import analyzer_pb2_grpc
+        if getattr(self, "channel", None) is not None:
+            return self
+        self.launch()
+        line = self.proc.stdout.readline().decode().strip()
+        if not line.isdigit():
+            err = self.proc.stderr.read().decode() if self.proc.poll() is not None else ""
+            self.stop()
+            raise RuntimeError(f"policy pack did not print its port (got {line!r}): {err.strip()[-2000:]}")
+        self.port = int(line)
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}",
+                                             options=GRPC_OPTIONS)
+        grpc.channel_ready_future(self.channel).result(timeout=self.timeout)
+        self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+        return self
+
+    def stop(self) -> None:
+        if getattr(self, "channel", None) is not None:
+            self.channel.close()
+            self.channel = None
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            for stream in (self.proc.stdout, self.proc.stderr):
+                if stream:
+                    stream.close()
+            self.proc = None
+
+    def __enter__(self) -> "PackServer":
+        return self if self.proc is not None else self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    # RPCs
+    def info(self):
+        from google.protobuf import empty_pb2
+        return self.stub.GetAnalyzerInfo(empty_pb2.Empty())
+
+    def configure(self, config: Mapping[str, Any]) -> None:
+        """Config in the shape of ``pulumi preview --policy-pack-config`` files:
+        ``{"all": "mandatory", "<policy>": "advisory" | {"enforcementLevel": ..., "<key>": ...}}``.
+        Policies not named get the level of ``all`` when it is given (as the CLI does)."""
+        from pulumi.runtime.proto import analyzer_pb2 as proto
+        request = proto.ConfigureAnalyzerRequest()
+        all_level = config.get("all")
+        names = [p.name for p in self.info().policies] if all_level else []
+        entries: Dict[str, Any] = {n: {} for n in names}
+        for name, value in config.items():
+            if name != "all":
+                entries[name] = value
+        for name, value in entries.items():
+            pc = proto.PolicyConfig()
+            level = all_level
+            props: Dict[str, Any] = {}
+            if isinstance(value, str):
+                level = value
+            elif isinstance(value, Mapping):
+                props = {k: v for k, v in value.items() if k != "enforcementLevel"}
+                level = value.get("enforcementLevel", level)
+            if level is None:
+                level = self._default_levels().get(name, "advisory")
+            pc.enforcementLevel = _level_value(level)
+            pc.properties.update(props)
+            request.policyConfig[name].CopyFrom(pc)
+        self.stub.Configure(request)
+
+    def _default_levels(self) -> Dict[str, str]:
+        return {p.name: LEVELS.get(p.enforcementLevel, "advisory") for p in self.info().policies}
+
+    def configure_stack(self, *, stack: str = "test", project: str = "test", organization: str = "org",
+                        dry_run: bool = True, tags: Optional[Mapping[str, str]] = None) -> None:
+        from pulumi.runtime.proto import analyzer_pb2 as proto
+        request = proto.AnalyzerStackConfigureRequest(stack=stack, project=project, organization=organization,
+                                                      dry_run=dry_run)
+        for k, v in (tags or {}).items():
+            request.tags[k] = v
+        self.stub.ConfigureStack(request)
+
+    def analyze(self, r: CapturedResource) -> List[Diagnostic]:
+        from pulumi.runtime.proto import analyzer_pb2 as proto
+        response = self.stub.Analyze(proto.AnalyzeRequest(type=r.type, properties=r.properties, urn=r.urn, name=r.name))
+        return self._diags(response, r.urn)
+
+    def analyze_stack(self, resources: Iterable[CapturedResource]) -> List[Diagnostic]:
+        from pulumi.runtime.proto import analyzer_pb2 as proto
+        request = proto.AnalyzeStackRequest()
+        for r in resources:
+            ar = request.resources.add()
+            ar.type, ar.urn, ar.name, ar.parent = r.type, r.urn, r.name, r.parent or ""
+            ar.properties.CopyFrom(r.properties)
+            ar.dependencies.extend(r.dependencies)
+            for k, urns in r.property_dependencies.items():
+                ar.propertyDependencies[k].urns.extend(urns)
+        return self._diags(self.stub.AnalyzeStack(request), "")
+
+    def remediate(self, r: CapturedResource) -> List[Any]:
+        """The ``Remediate`` RPC: a list of (policy name, new properties as dict)."""
+        from google.protobuf import json_format
+        from pulumi.runtime.proto import analyzer_pb2 as proto
+        response = self.stub.Remediate(proto.AnalyzeRequest(type=r.type, properties=r.properties, urn=r.urn, name=r.name))
+        return [(m.policyName, json_format.MessageToDict(m.properties), m.diagnostic) for m in response.remediations]
+
+    def check(self, resources: Sequence[CapturedResource]) -> Result:
+        """Analyze every resource, then the stack, as ``pulumi preview`` does."""
+        diags: List[Diagnostic] = []
+        for r in resources:
+            diags.extend(self.analyze(r))
+        diags.extend(self.analyze_stack(resources))
+        return Result(diags)
+
+    @staticmethod
+    def _diags(response: Any, default_urn: str) -> List[Diagnostic]:
+        return [Diagnostic(d.policyName, LEVELS.get(d.enforcementLevel, "advisory"), d.message, d.urn or default_urn)
+                for d in response.diagnostics]
