@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from typing import Dict, List
+from typing import Any, Dict, List, Optional
 
 from hipaa_policies.core.errors import RegistryError
 from hipaa_policies.core.policy import (LEVELS, RESOURCE, SEVERITIES, STACK, PolicySpec, _REGISTRY,  # noqa: F401
@@ -15,6 +15,7 @@ from hipaa_policies.core.policy import (LEVELS, RESOURCE, SEVERITIES, STACK, Pol
 
 CHECK_PACKAGES = ("hipaa_policies.checks.aws",)
 _LOADED = False
+_FRAMEWORKS: Optional[Dict[str, Any]] = None
 
 
 def load() -> Dict[str, PolicySpec]:
@@ -29,7 +30,36 @@ def load() -> Dict[str, PolicySpec]:
         from hipaa_policies.frameworks.catalogue import load_catalogue
         load_catalogue().check_policies(_REGISTRY.values())
         _LOADED = True
+        try:
+            frameworks()  # every framework's data and mapping is validated when the registry loads
+        except Exception:
+            _LOADED = False
+            raise
     return _REGISTRY
+
+
+def frameworks() -> Dict[str, Any]:
+    """Every framework (:class:`~hipaa_policies.frameworks.model.Framework`) by id, HIPAA first,
+    mapped onto the registry; loaded once (:func:`reload_frameworks` re-reads the data)."""
+    global _FRAMEWORKS
+    if _FRAMEWORKS is None:
+        from hipaa_policies.frameworks import loader
+        _FRAMEWORKS = loader.load(list(load().values()))
+    return _FRAMEWORKS
+
+
+def reload_frameworks() -> Dict[str, Any]:
+    global _FRAMEWORKS
+    _FRAMEWORKS = None
+    from hipaa_policies.frameworks import profiles
+    profiles._proposed_only.cache_clear()
+    return frameworks()
+
+
+def framework(framework_id: str) -> Any:
+    """One framework by id; an unknown id raises InputError naming the valid ones."""
+    from hipaa_policies.frameworks.loader import validate_ids
+    return validate_ids(frameworks(), framework_id)
 
 
 def policies() -> List[PolicySpec]:

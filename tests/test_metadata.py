@@ -33,14 +33,34 @@ def test_analyzer_info_lists_every_policy_with_hipaa_metadata(pack):
             assert set(p.configSchema.properties) == set(spec.config)
 
 
-def test_required_means_mandatory_and_addressable_means_advisory_unless_explained():
+def test_required_only_profile_keeps_the_2013_rule_unless_explained():
+    from hipaa_policies.frameworks import profiles
     cat = load_catalogue()
     for spec in registry.policies():
+        if spec.name in profiles._proposed_only():
+            continue
         expected = "mandatory" if cat[spec.primary].required else "advisory"
         if spec.default_level:
             assert spec.level_reason, spec.name
         else:
-            assert default_level(spec) == expected, spec.name
+            assert default_level(spec, "required-only") == expected, spec.name
+
+
+def test_analyzer_info_tags_carry_the_other_frameworks(pack):
+    """pulumi-policy allows one framework per policy (HIPAA); the others are tags `<id>:<requirement>`."""
+    tags = {p.name: set(p.tags) for p in pack.info().policies}
+    assert "nist-sp-800-53-r5:SC-13" in tags["rds-storage-encrypted"]
+    assert "nist-csf-1.1:PR.DS-1" in tags["rds-storage-encrypted"] or any(
+        t.startswith("nist-csf-1.1:") for t in tags["rds-storage-encrypted"])
+    assert "hipaa-nprm-2025:164.312(b)" in tags["rds-storage-encrypted"]
+    assert "hipaa-nprm-2025:164.312(h)" in tags["inspector2-scanning-enabled"]
+    fws = registry.frameworks()
+    for name, ts in tags.items():
+        for t in ts:
+            if ":" in t and not t.startswith("urn"):
+                fid, req = t.split(":", 1)
+                if fid in fws:
+                    assert name in fws[fid].policies_for(req), (name, t)
 
 
 def test_thresholds_are_configurable():

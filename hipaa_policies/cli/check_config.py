@@ -42,7 +42,8 @@ def validate(config: Any, source: str = "policy config") -> Dict[str, Any]:
         try:
             resolve(name, specs[name].config, value)
             if name == SETTINGS_POLICY:
-                Settings.from_config(value)
+                from hipaa_policies.frameworks import profiles
+                profiles.get(Settings.from_config(value).profile)
         except ConfigError as e:
             raise ConfigError(f"{source}: {e}") from None
     return config

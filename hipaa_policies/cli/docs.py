@@ -72,10 +72,22 @@ def _configuration_md() -> str:
     return "".join(out)
 
 
+def _frameworks_md() -> str:
+    from hipaa_policies.cli import framework_views
+    return framework_views.frameworks_markdown()
+
+
+def _profiles_md() -> str:
+    from hipaa_policies.cli import framework_views
+    return framework_views.profiles_markdown()
+
+
 GENERATED: Dict[str, Callable[[], str]] = {
     "policies.md": _policies_md,
     "coverage.md": _coverage_md,
     "configuration.md": _configuration_md,
+    "frameworks.md": _frameworks_md,
+    "profiles.md": _profiles_md,
 }
 
 

@@ -12,14 +12,26 @@ from hipaa_policies.core.errors import HipaaPolicyError
 
 
 def _coverage(args: argparse.Namespace) -> int:
-    from hipaa_policies.cli import listings as report_text
-    sys.stdout.write(report_text.coverage(args.format))
+    from hipaa_policies.cli import framework_views, listings as report_text
+    if args.framework == "hipaa-security-rule":
+        sys.stdout.write(report_text.coverage(args.format))
+    else:
+        sys.stdout.write(framework_views.coverage(args.format, args.framework))
     return 0
 
 
 def _policies(args: argparse.Namespace) -> int:
-    from hipaa_policies.cli import listings as report_text
-    sys.stdout.write(report_text.policies(args.format))
+    from hipaa_policies.cli import framework_views, listings as report_text
+    if args.framework is None:
+        sys.stdout.write(report_text.policies(args.format))
+    else:
+        sys.stdout.write(framework_views.policies(args.format, args.framework, report_text.policy_rows()))
+    return 0
+
+
+def _frameworks(args: argparse.Namespace) -> int:
+    from hipaa_policies.cli import framework_views
+    sys.stdout.write(framework_views.frameworks_list(args.format))
     return 0
 
 
@@ -49,11 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="hipaa-policies", description="HIPAA Security Rule policy pack for AWS (Pulumi CrossGuard).")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     sub.required = True
-    p = sub.add_parser("coverage", help="how much of the HIPAA Security Rule the pack enforces")
+    p = sub.add_parser("frameworks", help="the compliance frameworks: id, name, version, status, requirements, policies")
     p.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+    p.set_defaults(func=_frameworks)
+    p = sub.add_parser("coverage", help="how much of a framework (default: the HIPAA Security Rule) the pack enforces")
+    p.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+    p.add_argument("--framework", default="hipaa-security-rule", metavar="ID", help="framework id (see `frameworks`)")
     p.set_defaults(func=_coverage)
     p = sub.add_parser("policies", help="every policy with its citations, level and resource types")
     p.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+    p.add_argument("--framework", default=None, metavar="ID", help="only policies mapped to this framework, with its requirements")
     p.set_defaults(func=_policies)
     p = sub.add_parser("docs", help="regenerate docs/policies.md, docs/coverage.md and docs/configuration.md")
     p.add_argument("--check", action="store_true", help="only report stale files (exit 1)")

@@ -40,6 +40,14 @@ TAG_UNTIL = "hipaa:exempt-until"
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 SCHEMA = {
+    "profile": {
+        "type": "string",
+        "default": "default",
+        "description": "Enforcement profile deciding each policy's level: default (block what exposes ePHI), "
+                       "required-only (the 2013 Required/Addressable letter), proposed-rule-2025 (everything "
+                       "mandatory plus the 2025 NPRM policies; proposed, not law), audit (everything advisory). "
+                       "A per-policy level in the config wins. See docs/profiles.md.",
+    },
     "scope": {
         "type": "object",
         "description": "Which resources resource policies apply to. mode all (default): every resource; "
@@ -119,6 +127,7 @@ class Settings:
     stack_tag_key: str = "hipaa:phi"
     stack_tag_values: Tuple[str, ...] = ("true", "yes", "phi")
     exemptions: Tuple[Mapping[str, str], ...] = ()
+    profile: str = "default"
 
     @classmethod
     def from_config(cls, raw: Any) -> "Settings":
@@ -131,6 +140,7 @@ class Settings:
             stack_tag_key=scope.get("stackTagKey", "hipaa:phi"),
             stack_tag_values=tuple(v.lower() for v in scope.get("stackTagValues", ("true", "yes", "phi"))),
             exemptions=tuple(cfg.get("exemptions") or ()),
+            profile=cfg.get("profile") or "default",
         )
 
     @property

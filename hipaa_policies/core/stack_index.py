@@ -8,7 +8,7 @@ during preview), a literal name, an id, an ARN or a URN.
 """
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from hipaa_policies.core import tokens
 from hipaa_policies.core.props import UNKNOWN, as_list, is_unknown
@@ -31,7 +31,12 @@ class Links:
 
 
 class StackIndex:
-    def __init__(self, resources: Iterable[Resource]) -> None:
+    """The stack's resources with hash lookups built once per ``AnalyzeStack``; ``settings`` are
+    the pack settings of the run (PHI classification), set by the engine."""
+
+    def __init__(self, resources: Iterable[Resource], settings: Any = None) -> None:
+        from hipaa_policies.core.settings import Settings
+        self.settings = settings if settings is not None else Settings()
         self.resources: List[Resource] = list(resources)
         self.by_urn: Dict[str, Resource] = {}
         self.by_type: Dict[str, List[Resource]] = {}

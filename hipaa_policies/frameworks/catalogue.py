@@ -1,4 +1,4 @@
-"""The HIPAA safeguard catalogue (``safeguards/*.toml``): loading, validation, coverage.
+"""The HIPAA safeguard catalogue (``hipaa-security-rule/catalogue.toml``): loading, validation, coverage.
 
 Every standard and implementation specification of 45 CFR 164.308-164.316 is one record.
 Validation runs when the registry loads, and each problem is a :class:`CatalogueError` or
@@ -22,6 +22,11 @@ CATEGORIES = {
     "164.316": "documentation",
 }
 CATEGORY_ORDER = tuple(CATEGORIES.values())
+CATEGORY_TITLES = {"administrative": "Administrative safeguards (§164.308)",
+                   "physical": "Physical safeguards (§164.310)",
+                   "technical": "Technical safeguards (§164.312)",
+                   "organizational": "Organizational requirements (§164.314)",
+                   "documentation": "Policies, procedures and documentation (§164.316)"}
 KINDS = ("standard", "implementation")
 REQUIREMENTS = ("required", "addressable")
 RESPONSIBILITIES = ("customer", "aws", "shared")
@@ -150,19 +155,15 @@ def parse_text(text: str, source: str = "<text>") -> Catalogue:
 
 @lru_cache(maxsize=1)
 def load_catalogue() -> Catalogue:
-    """The bundled catalogue, parsed and validated once."""
-    folder = resources.files("hipaa_policies.frameworks").joinpath("hipaa-security-rule")
-    files = sorted((f for f in folder.iterdir() if f.name.endswith(".toml")), key=lambda f: f.name)
-    if not files:
-        raise CatalogueError(f"{SOURCE}: no catalogue files (*.toml)")
-    merged: Dict[str, Safeguard] = {}
-    for f in files:
-        part = parse_text(f.read_text(encoding="utf-8"), f"{SOURCE}{f.name}")
-        for sid, sg in part.safeguards.items():
-            if sid in merged:
-                raise CatalogueError(f"{SOURCE}{f.name}: safeguard {sid}: duplicate id")
-            merged[sid] = sg
-    return Catalogue(safeguards=merged, source=SOURCE)
+    """The bundled HIPAA catalogue (``catalogue.toml``), parsed and validated once."""
+    f = resources.files("hipaa_policies.frameworks").joinpath("hipaa-security-rule", "catalogue.toml")
+    try:
+        text = f.read_text(encoding="utf-8")
+    except OSError as e:
+        raise CatalogueError(f"{SOURCE}catalogue.toml: cannot be read ({e})") from None
+    cat = parse_text(text, f"{SOURCE}catalogue.toml")
+    cat.source = SOURCE
+    return cat
 
 
 def coverage(specs: Iterable) -> Tuple[List[dict], Dict[str, dict]]:

@@ -96,6 +96,7 @@ def run_resource(spec: PolicySpec, resource: Resource, config: Dict[str, Any], c
 
 def run_stack(spec: PolicySpec, index: Any, config: Dict[str, Any], ctx: Context) -> List[Diagnostic]:
     """Diagnostics of one stack policy; each finding names the resource it is about."""
+    index.settings = ctx.settings
     findings = _collect(spec, index, config)
     if ctx.settings.scoped:
         findings = [f for f in findings

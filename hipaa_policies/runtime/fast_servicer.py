@@ -154,9 +154,25 @@ def make_class():
                 raw[name] = json_format.MessageToDict(request.policyConfig[name].properties)
             try:
                 self._resolve_all(raw)
+                levels = profile_levels(self._specs, self._settings.profile)
             except ConfigError as e:
                 context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"aws-hipaa: {e}")
-            return super().Configure(request, context)
+            response = super().Configure(request, context)
+            self._apply_profile(levels)
+            return response
+
+        def _apply_profile(self, levels: Dict[str, Any]) -> None:
+            """The chosen enforcement profile decides the level of every policy whose configured
+            level is absent or equal to the level the pack advertised (the CLI sends the advertised
+            default for policies the user did not configure); a level the user changed wins."""
+            if levels is None:
+                return
+            configured = self._PolicyAnalyzerServicer__policy_pack_config_enforcement_level
+            for policy in self._PolicyAnalyzerServicer__policies:
+                advertised = policy.enforcement_level
+                current = configured.get(policy.name)
+                if policy.name in levels and (current is None or current == advertised):
+                    configured[policy.name] = EnforcementLevel(levels[policy.name])
 
         def _ctx(self) -> engine.Context:
             return engine.Context(stack_tags=self._PolicyAnalyzerServicer__stack_tags, settings=self._settings)
@@ -229,6 +245,16 @@ def make_class():
             return response
 
     return FastServicer
+
+
+def profile_levels(specs: Dict[str, Any], profile: str) -> Optional[Dict[str, str]]:
+    """{policy: level} under ``profile`` (None for the default profile, which the pack advertises);
+    an unknown profile raises ConfigError naming ``hipaa-pack-settings.profile``."""
+    from hipaa_policies.frameworks import profiles
+    profiles.get(profile)
+    if profile == profiles.DEFAULT_PROFILE:
+        return None
+    return {name: profiles.level(spec, profile) for name, spec in specs.items()}
 
 
 def install() -> bool:

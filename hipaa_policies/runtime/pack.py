@@ -15,21 +15,36 @@ from hipaa_policies.registry import RESOURCE, PolicySpec, policies
 from hipaa_policies.core.resource import Resource
 
 PACK_NAME = "aws-hipaa"
-FRAMEWORK_NAME = "HIPAA Security Rule"
-FRAMEWORK_VERSION = "45 CFR Part 164 Subpart C"
+HIPAA_ID = "hipaa-security-rule"
 DOCS_URL = "https://github.com/aws-hipaa/aws-hipaa/blob/main/docs/policies.md"
 
 
-def default_level(spec: PolicySpec) -> str:
-    """Required specification → mandatory, Addressable → advisory, unless the spec overrides."""
-    if spec.default_level:
-        return spec.default_level
-    sg = load_catalogue()[spec.primary]
-    return "mandatory" if sg.required else "advisory"
+def default_level(spec: PolicySpec, profile: str = "default") -> str:
+    """The level the pack advertises: the policy's level under the ``default`` enforcement profile
+    (``hipaa_policies/frameworks/profiles.toml``); ``profile`` selects another."""
+    from hipaa_policies.frameworks import profiles
+    return profiles.level(spec, profile)
 
 
 def tags_for(spec: PolicySpec) -> List[str]:
-    return list(spec.citations) + ["hipaa", spec.service]
+    """HIPAA citations, then ``<framework id>:<requirement>`` for every other framework the
+    policy maps to (pulumi-policy allows one ``framework`` per policy: HIPAA)."""
+    from hipaa_policies.registry import frameworks
+    tags = list(spec.citations) + ["hipaa", spec.service]
+    for fid, fw in frameworks().items():
+        if fid == HIPAA_ID:
+            continue
+        tags.extend(f"{fid}:{req}" for req in _requirements_by_policy(fid, fw).get(spec.name, ()))
+    return tags
+
+
+_BY_POLICY: Dict[str, Dict[str, tuple]] = {}
+
+
+def _requirements_by_policy(fid: str, fw: Any) -> Dict[str, tuple]:
+    if fid not in _BY_POLICY:
+        _BY_POLICY[fid] = fw.requirements_by_policy()
+    return _BY_POLICY[fid]
 
 
 def _unproxy(value: Any) -> Any:
@@ -124,6 +139,8 @@ def to_pulumi_policy(spec: PolicySpec):
     from pulumi_policy import (EnforcementLevel, PolicyComplianceFramework, PolicyConfigSchema,
                                ResourceValidationPolicy, Severity, StackValidationPolicy)
     from hipaa_policies.core.config_schema import to_pulumi_schema
+    from hipaa_policies.registry import frameworks
+    hipaa = frameworks()[HIPAA_ID]
     level = EnforcementLevel(default_level(spec))
     common: Dict[str, Any] = dict(
         name=spec.name,
@@ -131,7 +148,7 @@ def to_pulumi_policy(spec: PolicySpec):
         enforcement_level=level,
         config_schema=PolicyConfigSchema(properties=to_pulumi_schema(spec.config)) if spec.config else None,
         severity=Severity(spec.severity),
-        framework=PolicyComplianceFramework(name=FRAMEWORK_NAME, version=FRAMEWORK_VERSION,
+        framework=PolicyComplianceFramework(name=hipaa.name, version=hipaa.version,
                                             reference=spec.primary,
                                             specification=load_catalogue()[spec.primary].title),
         tags=tags_for(spec),

@@ -62,26 +62,20 @@ _LIST = eligible_services()
                 "correct the resource's data-classification tag if it holds no ePHI. If AWS has added the service "
                 "to the list since the pack's as-of date, add its pulumi-aws module to `additionalEligibleModules`.",
     config={
-        "tagKey": {
-            "type": "string", "default": "data-classification",
-            "description": "Resource tag that classifies the data a resource holds.",
-        },
-        "phiValues": {
-            "type": "array", "items": {"type": "string"}, "minItems": 1, "default": ["phi"],
-            "description": "Tag values (case-insensitive) meaning the resource holds ePHI.",
-        },
         "additionalEligibleModules": {
             "type": "array", "items": {"type": "string"}, "default": [],
             "description": "pulumi-aws module names (e.g. `healthlake`) to treat as eligible in addition to the "
                            "pack's list, for services AWS added later.",
         },
     },
-    notes=f"Eligible-service list: {_LIST['source']} (as of {_LIST['as_of']}), kept in "
+    notes="The classification tag and its PHI values are the pack's (`hipaa-pack-settings` `scope.tagKey` and "
+          "`scope.tagValues`, whatever the scope mode). "
+          f"Eligible-service list: {_LIST['source']} (as of {_LIST['as_of']}), kept in "
           f"`hipaa_policies/{DATA_FILE}`. Signing the BAA itself (AWS Artifact) is a process control.",
 )
 def phi_on_hipaa_eligible_service(stack, cfg):
-    tag_key = cfg.get("tagKey") or "data-classification"
-    phi_values = {v.strip().lower() for v in (cfg.get("phiValues") or ["phi"])}
+    # the pack's PHI classification (hipaa-pack-settings scope.tagKey / tagValues), one definition
+    tag_key, phi_values = stack.settings.tag_key, {v.strip().lower() for v in stack.settings.tag_values}
     eligible = set(_LIST["modules"]) | {m.strip() for m in (cfg.get("additionalEligibleModules") or [])}
     findings = []
     for r in stack.resources:
