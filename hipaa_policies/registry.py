@@ -27,24 +27,40 @@ def load() -> Dict[str, PolicySpec]:
             for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
                 if not info.name.startswith("_"):
                     importlib.import_module(f"{package_name}.{info.name}")
-        from hipaa_policies.frameworks.catalogue import load_catalogue
-        load_catalogue().check_policies(_REGISTRY.values())
         _LOADED = True
         try:
-            frameworks()  # every framework's data and mapping is validated when the registry loads
+            # every framework's data and mapping, and the policies' citations against the HIPAA
+            # catalogue, are validated when the registry loads — or were, for the same content key
+            from_cache = _load_frameworks()
+            if not from_cache:
+                from hipaa_policies.frameworks.catalogue import load_catalogue
+                load_catalogue().check_policies(_REGISTRY.values())
         except Exception:
             _LOADED = False
             raise
     return _REGISTRY
 
 
+def _load_frameworks() -> bool:
+    global _FRAMEWORKS
+    from hipaa_policies.frameworks import loader
+    specs = list(_REGISTRY.values())
+    from hipaa_policies.frameworks.catalogue import load_catalogue
+    try:
+        _FRAMEWORKS, from_cache = loader.load_cached(specs)
+    except Exception:
+        load_catalogue().check_policies(specs)  # a citation problem is the clearer message
+        raise
+    return from_cache
+
+
 def frameworks() -> Dict[str, Any]:
     """Every framework (:class:`~hipaa_policies.frameworks.model.Framework`) by id, HIPAA first,
     mapped onto the registry; loaded once (:func:`reload_frameworks` re-reads the data)."""
-    global _FRAMEWORKS
     if _FRAMEWORKS is None:
-        from hipaa_policies.frameworks import loader
-        _FRAMEWORKS = loader.load(list(load().values()))
+        load()
+        if _FRAMEWORKS is None:
+            _load_frameworks()
     return _FRAMEWORKS
 
 
@@ -53,7 +69,8 @@ def reload_frameworks() -> Dict[str, Any]:
     _FRAMEWORKS = None
     from hipaa_policies.frameworks import profiles
     profiles._proposed_only.cache_clear()
-    return frameworks()
+    _load_frameworks()
+    return _FRAMEWORKS
 
 
 def framework(framework_id: str) -> Any:

@@ -135,3 +135,19 @@ def test_unknown_framework_id_is_one_line_exit_2():
     assert out.returncode == 2
     assert out.stderr.strip() == ("hipaa-policies: unknown framework 'sox'; valid: hipaa-security-rule, "
                                   "hipaa-nprm-2025, nist-sp-800-53-r5, nist-csf-1.1")
+
+
+def test_content_hash_cache_gives_the_validated_frameworks(tmp_path, monkeypatch):
+    monkeypatch.setenv("HIPAA_POLICIES_CACHE", str(tmp_path / "cache"))
+    specs = registry.policies()
+    fresh, hit = loader.load_cached(specs)
+    assert not hit and list((tmp_path / "cache").glob("frameworks-*.json"))
+    cached, hit = loader.load_cached(specs)
+    assert hit and cached == fresh == loader.load(specs)
+
+
+def test_cache_key_changes_with_the_data(tmp_path, monkeypatch):
+    specs = registry.policies()
+    before = loader.content_key(specs)
+    monkeypatch.setenv("HIPAA_POLICIES_FRAMEWORKS", str(_write(tmp_path, FOURTH)))
+    assert loader.content_key(specs) != before

@@ -251,6 +251,76 @@ def _mapped(folder: Folder, where: str, meta: Dict[str, Any], view: _PolicyView,
                      proposed_only_policies=proposed_only)
 
 
+# ------------------------------------------------------------------------------- content-hash cache
+CACHE_ENV = "HIPAA_POLICIES_CACHE"   # a directory, or "off"
+CACHE_FORMAT = 1
+
+
+def _cache_dir() -> Optional[Path]:
+    value = os.environ.get(CACHE_ENV, "")
+    if value.lower() == "off":
+        return None
+    if value:
+        return Path(value)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "aws-hipaa"
+
+
+def content_key(specs: Sequence[Any]) -> str:
+    """sha256 over every framework data file, the profiles and each policy's name and citations:
+    the same key means the same frameworks, mappings and validation outcome."""
+    import hashlib
+    h = hashlib.sha256(f"format {CACHE_FORMAT}\n".encode())
+    base = resources.files("hipaa_policies.frameworks")
+    files: List[Tuple[str, Folder]] = [(e.name, e) for e in base.iterdir() if e.is_file() and e.name.endswith((".toml", ".csv"))]
+    for folder, where in framework_folders():
+        files += [(f"{where}/{e.name}", e) for e in folder.iterdir() if e.is_file()]
+    for name, entry in sorted(files, key=lambda x: x[0]):
+        h.update(name.encode() + b"\0" + entry.read_bytes() + b"\0")
+    for s in sorted(specs, key=lambda s: s.name):
+        h.update((s.name + "\0" + "\0".join(s.citations) + "\n").encode())
+    return h.hexdigest()
+
+
+def _to_json(frameworks: Mapping[str, Framework]) -> Dict[str, Any]:
+    from dataclasses import asdict
+    return {"format": CACHE_FORMAT, "frameworks": [asdict(fw) for fw in frameworks.values()]}
+
+
+def _from_json(data: Mapping[str, Any]) -> Dict[str, Framework]:
+    out = {}
+    for raw in data["frameworks"]:
+        reqs = {k: Requirement(**{**v, "sources": tuple(v.get("sources") or ())}) for k, v in raw["requirements"].items()}
+        out[raw["id"]] = Framework(**{**raw, "requirements": reqs,
+                                      "mapping": {k: tuple(v) for k, v in raw["mapping"].items()},
+                                      "proposed_only_policies": tuple(raw.get("proposed_only_policies") or ())})
+    return out
+
+
+def load_cached(specs: Sequence[Any]) -> Tuple[Dict[str, Framework], bool]:
+    """(frameworks, from_cache): :func:`load`, or its validated result from an earlier run with the
+    same content key (the pack's start-up then skips parsing and validating the data)."""
+    import json
+    directory = _cache_dir()
+    key = content_key(specs) if directory is not None else ""
+    path = directory / f"frameworks-{key[:32]}.json" if directory is not None else None
+    if path is not None and path.is_file():
+        try:
+            return _from_json(json.loads(path.read_text(encoding="utf-8"))), True
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # a damaged cache entry is rebuilt
+    frameworks = load(specs)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(_to_json(frameworks)), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only home: no cache, same result
+    return frameworks, False
+
+
 def load(specs: Sequence[Any]) -> Dict[str, Framework]:
     """Every framework, keyed by id in display order (HIPAA first), mapped onto ``specs``."""
     view = _PolicyView(specs)

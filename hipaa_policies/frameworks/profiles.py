@@ -113,13 +113,8 @@ def _required(spec: Any) -> bool:
 @lru_cache(maxsize=None)
 def _proposed_only() -> Dict[str, str]:
     """Policy name -> the framework id it exists for (policies named by ``proposed_only_policies``)."""
-    from hipaa_policies.frameworks.loader import framework_folders, _read_toml
-    out: Dict[str, str] = {}
-    for folder, where in framework_folders():
-        meta = _read_toml(folder, "framework.toml", where).get("framework") or {}
-        for name in meta.get("proposed_only_policies") or ():
-            out[name] = meta.get("id", "")
-    return out
+    from hipaa_policies.registry import frameworks
+    return {name: fid for fid, fw in frameworks().items() for name in fw.proposed_only_policies}
 
 
 def level(spec: Any, profile_id: str = DEFAULT_PROFILE) -> str:
