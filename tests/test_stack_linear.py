@@ -1,0 +1,120 @@
+"""Stack policies stay linear in the stack (issue 13, item 1), proven without timing.
+
+Each policy runs on 1 copy and on K copies of a small, self-contained workload (independent
+resources: nothing in one copy refers to another).  The index it reads is wrapped to count
+
+- how many times the policy asks for the resources of a type (``of_type``) — a join that scans
+  every resource of a type per resource asks once per resource, so the count grows with K;
+- how many resources those calls hand back, and how many property reads the policy makes —
+  both must grow at most linearly (K copies: at most K times the work of one copy, plus slack).
+
+A per-resource scan makes the handed-back count grow with K², so the assertions fail for it.
+"""
+from __future__ import annotations
+
+import pytest
+
+from hipaa_policies import registry
+from hipaa_policies.core import props as props_mod
+from hipaa_policies.core.resource import Resource
+from hipaa_policies.core.stack_index import StackIndex
+from hipaa_policies.runtime import engine
+from hipaa_policies.testing import make_urn
+
+K = 40
+UNKNOWN = props_mod.UNKNOWN_STRING
+
+
+class CountingIndex(StackIndex):
+    def __init__(self, resources):
+        self.type_calls = 0
+        self.handed_out = 0
+        super().__init__(resources)
+
+    def of_type(self, *types):
+        out = super().of_type(*types)
+        self.type_calls += 1
+        self.handed_out += len(out)
+        return out
+
+
+def _res(type_, name, props, deps=None):
+    return Resource(type_, props, make_urn(type_, name), name,
+                    property_dependencies={k: [make_urn(t, n) for t, n in v] for k, v in (deps or {}).items()})
+
+
+# ----------------------------------------------------------------------------------------- workloads
+TRAIL, LOG_GROUP = "aws:cloudtrail/trail:Trail", "aws:cloudwatch/logGroup:LogGroup"
+FILTER, ALARM = "aws:cloudwatch/logMetricFilter:LogMetricFilter", "aws:cloudwatch/metricAlarm:MetricAlarm"
+PATTERNS = {
+    "unauthorized": '{ $.errorCode = "AccessDenied*" }',
+    "signin": '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }',
+    "root": '{ $.userIdentity.type = "Root" }',
+    "nacl": '{ $.eventName = "*NetworkAcl*" }',
+}
+
+
+def security_alarms(i):
+    """A trail, its log group, some filters (linked by dependency and by name) and their alarms."""
+    lg_name = f"trail-logs-{i}"
+    out = [_res(LOG_GROUP, f"lg{i}", {"name": lg_name, "arn": f"arn:aws:logs:us-east-1:1:log-group:{lg_name}"}),
+           _res(TRAIL, f"trail{i}", {"cloudWatchLogsGroupArn": f"arn:aws:logs:us-east-1:1:log-group:{lg_name}:*"},
+                {"cloudWatchLogsGroupArn": [(LOG_GROUP, f"lg{i}")]}),
+           # a second trail on a literal ARN of a log group declared elsewhere
+           _res(TRAIL, f"org{i}", {"cloudWatchLogsGroupArn": f"arn:aws:logs:us-east-1:1:log-group:org-{i}:*"})]
+    for key, pattern in PATTERNS.items():
+        linked = key != "nacl"
+        out.append(_res(FILTER, f"{key}{i}", {"logGroupName": lg_name if linked else f"org-{i}", "pattern": pattern,
+                                              "metricTransformation": {"name": f"{key}{i}", "namespace": "S"}},
+                        {"logGroupName": [(LOG_GROUP, f"lg{i}")]} if linked else None))
+        out.append(_res(ALARM, f"{key}-alarm{i}", {"metricName": f"{key}{i}", "namespace": "S"}))
+    out.append(_res(ALARM, f"unknown-alarm{i}", {"metricName": UNKNOWN, "namespace": f"other{i}"}))
+    return out
+
+
+WORKLOADS = {
+    "cloudwatch-security-alarms": security_alarms,
+}
+
+
+def _run(policy, copies):
+    spec = registry.get(policy)
+    build = WORKLOADS[policy]
+    resources = [r for i in range(copies) for r in build(i)]
+    index = CountingIndex(resources)
+    reads = [0]
+    original = props_mod.Props.get
+
+    def counting_get(self, path):
+        reads[0] += 1
+        return original(self, path)
+
+    props_mod.Props.get = counting_get
+    try:
+        findings = list(spec.check(index, engine.resolve_config(spec, None)) or ())
+    finally:
+        props_mod.Props.get = original
+    return index, reads[0], findings
+
+
+@pytest.mark.parametrize("policy", sorted(WORKLOADS))
+def test_stack_policy_work_grows_linearly(policy):
+    one, reads_one, findings_one = _run(policy, 1)
+    many, reads_many, findings_many = _run(policy, K)
+    assert findings_one, "the workload must make the policy do some judging (a finding per copy)"
+    assert len(findings_many) == K * len(findings_one)
+    assert many.type_calls == one.type_calls, (
+        f"{policy}: of_type called {one.type_calls}x for 1 copy but {many.type_calls}x for {K} copies "
+        "(a scan of a resource type per resource)")
+    assert many.handed_out <= K * one.handed_out, (many.handed_out, one.handed_out)
+    assert reads_many <= K * reads_one + 50, (
+        f"{policy}: {reads_one} property reads for 1 copy, {reads_many} for {K} copies")
+
+
+def test_a_quadratic_join_is_caught():
+    """The measure itself: a check that scans all filters per trail fails the assertions above."""
+    index = CountingIndex([r for i in range(K) for r in security_alarms(i)])
+    for _trail in index.of_type(TRAIL):
+        for f in index.of_type(FILTER):
+            f.get("logGroupName")
+    assert index.type_calls == 1 + 2 * K and index.handed_out > K * len(PATTERNS) * 2 * K
