@@ -72,8 +72,34 @@ def security_alarms(i):
     return out
 
 
+BUCKET = "aws:s3/bucket:Bucket"
+
+
+def management_events(i):
+    """Data-events-only trails (no trail records management events: each one is judged)."""
+    return [_res(TRAIL, f"data{i}", {"eventSelectors": [{"includeManagementEvents": False}]}),
+            _res(TRAIL, f"stopped{i}", {"enableLogging": False})]
+
+
+def s3_data_events(i):
+    """A bucket covered by name, one by a selector built from its output, one not covered, the trail's bucket."""
+    return [_res(BUCKET, f"named{i}", {"bucket": f"named-{i}"}),
+            _res(BUCKET, f"linked{i}", {}),
+            _res(BUCKET, f"bare{i}", {"bucket": f"bare-{i}"}),
+            _res(BUCKET, f"logs{i}", {"bucket": f"logs-{i}"}),
+            _res(TRAIL, f"t{i}", {"s3BucketName": f"logs-{i}", "eventSelectors": [{"readWriteType": "All", "dataResources": [
+                {"type": "AWS::S3::Object", "values": [f"arn:aws:s3:::named-{i}/", UNKNOWN]}]}]},
+                 {"eventSelectors": [(BUCKET, f"linked{i}")]}),
+            _res(TRAIL, f"adv{i}", {"advancedEventSelectors": [{"fieldSelectors": [
+                {"field": "eventCategory", "equals": ["Data"]}, {"field": "resources.type", "equals": ["AWS::S3::Object"]},
+                {"field": "resources.ARN", "startsWith": [f"arn:aws:s3:::adv-{i}/"]}]}]}),
+            _res(BUCKET, f"adv{i}", {"bucket": f"adv-{i}"})]
+
+
 WORKLOADS = {
     "cloudwatch-security-alarms": security_alarms,
+    "cloudtrail-management-events": management_events,
+    "cloudtrail-s3-data-events": s3_data_events,
 }
 
 
