@@ -16,6 +16,7 @@ import re
 from hipaa_policies.core.props import FAIL, UNKNOWN, UNVERIFIED, Finding, is_unknown, unwrap
 from hipaa_policies.core.policy import resource_policy, stack_policy
 from hipaa_policies.core.remediation import fix_by_raising, fix_by_setting
+from hipaa_policies.core.helpers.log_exports import exports_engine_audit_log
 from hipaa_policies.core.helpers.retention import retention_check
 
 INSTANCE = "aws:rds/instance:Instance"
@@ -326,26 +327,29 @@ def rds_iam_authentication(r, cfg):
     return r.expect_true("iamDatabaseAuthenticationEnabled", "true")
 
 
-LOG_HINT = ("non-empty, e.g. `[\"postgresql\"]` for PostgreSQL, `[\"audit\", \"error\"]` for MySQL/MariaDB, "
-            "`[\"error\", \"agent\"]` for SQL Server, `[\"audit\", \"alert\"]` for Oracle")
-
-
 @resource_policy(
     name="rds-cloudwatch-logs-exported",
-    description="RDS DB instances and clusters must export their database logs to CloudWatch Logs.",
+    description="RDS DB instances and clusters must export the engine's audit log to CloudWatch Logs: `audit` for "
+                "MySQL, MariaDB and Aurora MySQL, `postgresql` for PostgreSQL and Aurora PostgreSQL.",
     citations=["164.312(b)", "164.308(a)(1)(ii)(D)"],
     severity="medium",
     resource_types=[INSTANCE, CLUSTER],
-    remediation="Set `enabledCloudwatchLogsExports` to the engine's log types; for MySQL/MariaDB audit logs also "
-                "enable the audit plugin (option group or `server_audit_logging`), for PostgreSQL set `log_statement`/"
-                "`pgaudit` in the parameter group.",
-    notes="Aurora Serverless v1 clusters publish logs through parameters only and are not checked. "
-          "AWS Config: rds-logging-enabled.",
+    remediation="Set `enabledCloudwatchLogsExports` to include the engine's audit log: `[\"audit\", \"error\"]` for "
+                "MySQL/MariaDB/Aurora MySQL (and enable the audit plugin: `MARIADB_AUDIT_PLUGIN` in an option group, "
+                "or `server_audit_logging=1` in the Aurora cluster parameter group), `[\"postgresql\"]` for "
+                "PostgreSQL/Aurora PostgreSQL (with `pgaudit` or `log_statement` in the parameter group), "
+                "`[\"audit\", \"alert\"]` for Oracle, `[\"error\", \"agent\"]` for SQL Server, `[\"diag.log\"]` "
+                "for Db2.",
+    notes="The required export follows the engine (`core/helpers/log_exports.py`): MySQL family `audit`, "
+          "PostgreSQL family `postgresql`, Oracle `audit`, SQL Server `error` (SQL Server Audit itself writes to "
+          "S3 through an option group), Db2 `diag.log`; other engines need a non-empty list; RDS Custom engines "
+          "export no logs and are not checked. Aurora Serverless v1 clusters publish logs through parameters only "
+          "and are not checked. Aurora cluster members export through their cluster. AWS Config: rds-logging-enabled.",
 )
 def rds_cloudwatch_logs_exported(r, cfg):
     if _serverless_v1(r):
         return []
-    return r.expect_present("enabledCloudwatchLogsExports", LOG_HINT)
+    return exports_engine_audit_log(r, "enabledCloudwatchLogsExports", _engine(r))
 
 
 # =========================================================================== TLS via parameter groups
