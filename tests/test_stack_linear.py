@@ -96,7 +96,34 @@ def s3_data_events(i):
             _res(BUCKET, f"adv{i}", {"bucket": f"adv-{i}"})]
 
 
+LB, LISTENER = "aws:lb/loadBalancer:LoadBalancer", "aws:lb/listener:Listener"
+CLB = "aws:elb/loadBalancer:LoadBalancer"
+CLB_POLICY, LISTENER_POLICY = "aws:elb/loadBalancerPolicy:LoadBalancerPolicy", "aws:elb/listenerPolicy:ListenerPolicy"
+
+
+def lb_access_logs(i):
+    """An NLB with TCP only, an NLB with TLS (fails), an ALB without logs (fails)."""
+    out = []
+    for kind, proto in (("tcp", "TCP"), ("tls", "TLS")):
+        arn = f"arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/net/{kind}{i}/1"
+        out.append(_res(LB, f"{kind}{i}", {"loadBalancerType": "network", "arn": arn}))
+        out.append(_res(LISTENER, f"{kind}-l{i}", {"loadBalancerArn": arn, "protocol": proto}))
+    out.append(_res(LB, f"alb{i}", {}))
+    return out
+
+
+def elb_classic_tls(i):
+    """A Classic LB whose HTTPS listener gets a negotiation policy by name (old protocols: fails)."""
+    return [_res(CLB, f"clb{i}", {"name": f"clb-{i}", "listeners": [{"lbProtocol": "https", "lbPort": 443.0}]}),
+            _res(CLB_POLICY, f"pol{i}", {"policyName": f"tls-{i}", "policyTypeName": "SSLNegotiationPolicyType",
+                                         "policyAttributes": [{"name": "Protocol-TLSv1", "value": "true"}]}),
+            _res(LISTENER_POLICY, f"lp{i}", {"loadBalancerName": f"clb-{i}", "loadBalancerPort": 443.0,
+                                             "policyNames": [f"tls-{i}"]})]
+
+
 WORKLOADS = {
+    "lb-access-logs": lb_access_logs,
+    "elb-classic-tls-policy": elb_classic_tls,
     "cloudwatch-security-alarms": security_alarms,
     "cloudtrail-management-events": management_events,
     "cloudtrail-s3-data-events": s3_data_events,
