@@ -121,7 +121,46 @@ def elb_classic_tls(i):
                                              "policyNames": [f"tls-{i}"]})]
 
 
+SELECTION, RDS, TABLE = "aws:backup/selection:Selection", "aws:rds/instance:Instance", "aws:dynamodb/table:Table"
+EFS, EFS_POLICY = "aws:efs/fileSystem:FileSystem", "aws:efs/backupPolicy:BackupPolicy"
+VOLUME, EC2, ATTACH = "aws:ebs/volume:Volume", "aws:ec2/instance:Instance", "aws:ec2/volumeAttachment:VolumeAttachment"
+DLM, VAULT, VAULT_POLICY = ("aws:dlm/lifecyclePolicy:LifecyclePolicy", "aws:backup/vault:Vault",
+                            "aws:backup/vaultPolicy:VaultPolicy")
+
+
+def data_stores(i):
+    """Stores covered natively, by a selection naming them, by a selection's tag, by DLM, through an
+    attached instance, and one not covered at all."""
+    return [_res(RDS, f"db{i}", {"backupRetentionPeriod": 0.0}),
+            _res(SELECTION, f"sel{i}", {"resources": [UNKNOWN]}, {"resources": [(RDS, f"db{i}")]}),
+            _res(SELECTION, f"tagsel{i}", {"selectionTags": [{"type": "STRINGEQUALS", "key": "plan", "value": f"p{i}"}]}),
+            _res(TABLE, f"tagged{i}", {"tags": {"plan": f"p{i}"}}),
+            _res(TABLE, f"bare{i}", {"name": f"bare-{i}"}),
+            _res(EFS, f"fs{i}", {}),
+            _res(EFS, f"fs-bare{i}", {}),
+            _res(EFS_POLICY, f"bp{i}", {"fileSystemId": UNKNOWN, "backupPolicy": {"status": "ENABLED"}},
+                 {"fileSystemId": [(EFS, f"fs{i}")]}),
+            _res(VOLUME, f"vol{i}", {"tags": {"snap": f"s{i}"}}),
+            _res(DLM, f"dlm{i}", {"policyDetails": {"resourceTypes": ["VOLUME"], "targetTags": {"snap": f"s{i}"}}}),
+            _res(VOLUME, f"attached{i}", {}),
+            _res(EC2, f"app{i}", {"tags": {"plan": f"p{i}"}}),
+            _res(ATTACH, f"att{i}", {"volumeId": UNKNOWN, "instanceId": UNKNOWN},
+                 {"volumeId": [(VOLUME, f"attached{i}")], "instanceId": [(EC2, f"app{i}")]})]
+
+
+def vaults(i):
+    """A vault protected by its policy (joined by name) and one without."""
+    return [_res(VAULT, f"v{i}", {"name": f"vault-{i}"}),
+            _res(VAULT_POLICY, f"vp{i}", {"backupVaultName": f"vault-{i}", "policy": '{"Statement": [{"Effect": "Deny", '
+                                          '"Principal": "*", "Action": "backup:DeleteRecoveryPoint", "Resource": "*"}]}'}),
+            _res(VAULT, f"open{i}", {"name": f"open-{i}"})]
+
+
 WORKLOADS = {
+    "backup-selection-covers-data-stores": data_stores,
+    "backup-data-stores-in-backup-plan": data_stores,
+    "efs-automatic-backups": data_stores,
+    "backup-vault-deletion-protected": vaults,
     "lb-access-logs": lb_access_logs,
     "elb-classic-tls-policy": elb_classic_tls,
     "cloudwatch-security-alarms": security_alarms,
