@@ -156,7 +156,23 @@ def vaults(i):
             _res(VAULT, f"open{i}", {"name": f"open-{i}"})]
 
 
+SNAPSHOT, CLUSTER, CLUSTER_INSTANCE = ("aws:rds/snapshot:Snapshot", "aws:rds/cluster:Cluster",
+                                      "aws:rds/clusterInstance:ClusterInstance")
+
+
+def rds(i):
+    """A snapshot naming its unencrypted instance by literal identifier; an Aurora cluster with one instance
+    (joined by identifier) and an unmonitored instance."""
+    return [_res(RDS, f"db{i}", {"identifier": f"db-{i}", "storageEncrypted": False}),
+            _res(SNAPSHOT, f"snap{i}", {"dbInstanceIdentifier": f"db-{i}"}),
+            _res(CLUSTER, f"c{i}", {"engine": "aurora-mysql", "clusterIdentifier": f"c-{i}"}),
+            _res(CLUSTER_INSTANCE, f"ci{i}", {"clusterIdentifier": f"c-{i}"})]
+
+
 WORKLOADS = {
+    "rds-snapshot-encrypted": rds,
+    "rds-aurora-multi-az": rds,
+    "rds-enhanced-monitoring": rds,
     "backup-selection-covers-data-stores": data_stores,
     "backup-data-stores-in-backup-plan": data_stores,
     "efs-automatic-backups": data_stores,
