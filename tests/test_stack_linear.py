@@ -169,7 +169,19 @@ def rds(i):
             _res(CLUSTER_INSTANCE, f"ci{i}", {"clusterIdentifier": f"c-{i}"})]
 
 
+ASG, ASG_ATTACHMENT = "aws:autoscaling/group:Group", "aws:autoscaling/attachment:Attachment"
+
+
+def autoscaling(i):
+    """A group attached by an Attachment (named), one with its own target groups, one without LB."""
+    return [_res(ASG, f"web{i}", {"name": f"web-{i}"}),
+            _res(ASG_ATTACHMENT, f"att{i}", {"autoscalingGroupName": f"web-{i}", "lbTargetGroupArn": "arn:tg"}),
+            _res(ASG, f"api{i}", {"targetGroupArns": ["arn:tg"], "healthCheckType": "ELB"}),
+            _res(ASG, f"workers{i}", {})]
+
+
 WORKLOADS = {
+    "autoscaling-group-elb-health-check": autoscaling,
     "rds-snapshot-encrypted": rds,
     "rds-aurora-multi-az": rds,
     "rds-enhanced-monitoring": rds,
