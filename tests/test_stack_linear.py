@@ -180,7 +180,44 @@ def autoscaling(i):
             _res(ASG, f"workers{i}", {})]
 
 
+SUBNET, VPC, LAUNCH_TEMPLATE = "aws:ec2/subnet:Subnet", "aws:ec2/vpc:Vpc", "aws:ec2/launchTemplate:LaunchTemplate"
+REDSHIFT, REDSHIFT_LOGGING = "aws:redshift/cluster:Cluster", "aws:redshift/logging:Logging"
+RECORDER, RECORDER_STATUS = "aws:cfg/recorder:Recorder", "aws:cfg/recorderStatus:RecorderStatus"
+
+
+def ec2(i):
+    """Instances placed by subnet id (public subnet, literal) and by launch template name."""
+    return [_res(VPC, f"vpc{i}", {"id": f"vpc-{i}"}),
+            _res(SUBNET, f"pub{i}", {"id": f"subnet-{i}", "vpcId": f"vpc-{i}", "mapPublicIpOnLaunch": True}),
+            _res(EC2, f"web{i}", {"subnetId": f"subnet-{i}"}),
+            _res(LAUNCH_TEMPLATE, f"lt{i}", {"name": f"lt-{i}", "metadataOptions": {"httpTokens": "optional"}}),
+            _res(EC2, f"app{i}", {"launchTemplate": {"name": f"lt-{i}"}})]
+
+
+def redshift(i):
+    return [_res(REDSHIFT, f"rs{i}", {"clusterIdentifier": f"rs-{i}"}),
+            _res(REDSHIFT_LOGGING, f"log{i}", {"clusterIdentifier": f"rs-{i}", "logDestinationType": "s3", "bucketName": ""}),
+            _res(REDSHIFT, f"bare{i}", {"clusterIdentifier": f"bare-{i}"})]
+
+
+def config_recorders(i):
+    return [_res(RECORDER, f"rec{i}", {"name": f"rec-{i}"}),
+            _res(RECORDER_STATUS, f"st{i}", {"name": f"rec-{i}", "isEnabled": False})]
+
+
+def trail_declared(i):
+    return [_res(RDS, f"db{i}", {}), _res(TABLE, f"t{i}", {})]
+
+
 WORKLOADS = {
+    "cloudtrail-trail-declared": trail_declared,
+    "ec2-dedicated-tenancy": ec2,
+    "ec2-imdsv2-required": ec2,
+    "ec2-instance-subnet-public-ip": ec2,
+    "ec2-instance-profile-attached": ec2,
+    "redshift-audit-logging": redshift,
+    "config-recorder-enabled": config_recorders,
+    "config-delivery-channel": config_recorders,
     "autoscaling-group-elb-health-check": autoscaling,
     "rds-snapshot-encrypted": rds,
     "rds-aurora-multi-az": rds,
@@ -215,6 +252,15 @@ def _run(policy, copies):
     finally:
         props_mod.Props.get = original
     return index, reads[0], findings
+
+
+MY_MODULES = ("cloudtrail", "cloudwatch", "rds", "lb", "elb", "backup", "efs", "ec2", "ecs", "elasticache", "redshift",
+              "config", "docdb", "neptune", "codebuild", "sfn", "appsync", "autoscaling")
+
+
+def test_every_stack_policy_of_these_modules_has_a_workload():
+    stack_policies = {s.name for s in registry.policies() if s.kind == "stack" and s.service in MY_MODULES}
+    assert stack_policies <= set(WORKLOADS), sorted(stack_policies - set(WORKLOADS))
 
 
 @pytest.mark.parametrize("policy", sorted(WORKLOADS))
