@@ -318,7 +318,6 @@ def rds_aurora_multi_az(stack, cfg):
     return findings
 
 
-INTERVALS = (1, 5, 10, 15, 30, 60)
 
 
 def _monitored(r):
@@ -336,7 +335,7 @@ def _monitored(r):
     remediation="Set `monitoringInterval` (1, 5, 10, 15, 30 or 60 seconds) and `monitoringRoleArn` to a role with "
                 "the `AmazonRDSEnhancedMonitoringRole` managed policy; on Aurora it may be set on the cluster for all "
                 "its instances.",
-    config={"maximumIntervalSeconds": {"type": "integer", "default": 60, "enum": list(INTERVALS),
+    config={"maximumIntervalSeconds": {"type": "integer", "default": 60, "minimum": 1, "maximum": 60,
                                        "description": "Longest accepted monitoring interval in seconds."}},
     notes="The default interval is 0 (off). An Aurora cluster instance passes when its cluster sets the interval. "
           "Aurora clusters themselves are judged through their instances; a cluster with `dbClusterInstanceClass` "
