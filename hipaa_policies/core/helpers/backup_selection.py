@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fnmatch
 
-from hipaa_policies.core import tokens
 from hipaa_policies.core.props import UNKNOWN, Props, as_list, is_unknown, unwrap
 
 SELECTION = "aws:backup/selection:Selection"
@@ -228,7 +227,3 @@ class SelectionIndex:
             if verdict is True:
                 return True
         return verdict
-
-
-def is_data_store(resource):
-    return tokens.canonical(resource.type) in DATA_STORES
