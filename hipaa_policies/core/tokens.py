@@ -30,6 +30,7 @@ ALIASES: Dict[str, Tuple[str, ...]] = {
                                          "aws:applicationloadbalancing/loadBalancer:LoadBalancer"),
     "aws:lb/listenerRule:ListenerRule": ("aws:alb/listenerRule:ListenerRule",),
     "aws:lb/targetGroup:TargetGroup": ("aws:alb/targetGroup:TargetGroup",),
+    "aws:lb/listenerCertificate:ListenerCertificate": ("aws:alb/listenerCertificate:ListenerCertificate",),
     # Classic ELB under its pre-v5 module name.
     "aws:elb/loadBalancer:LoadBalancer": ("aws:elasticloadbalancing/loadBalancer:LoadBalancer",),
     # Amazon OpenSearch Service kept the Elasticsearch resource for legacy domains.

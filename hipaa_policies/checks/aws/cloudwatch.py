@@ -7,6 +7,10 @@ The alarm check is a stack-level join: CloudTrail trail → its log group (``clo
 """
 from __future__ import annotations
 
+import fnmatch
+import re
+
+from hipaa_policies.core import tokens
 from hipaa_policies.core.props import FAIL, MISSING, UNKNOWN, UNVERIFIED, Finding, is_unknown
 from hipaa_policies.core.policy import remediation_for, resource_policy, stack_policy
 
@@ -46,6 +50,7 @@ def _fix_retention(r, cfg):
 METRIC_FILTER = "aws:cloudwatch/logMetricFilter:LogMetricFilter"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TRAIL = "aws:cloudtrail/trail:Trail"
+_LOG_GROUP_TYPES = frozenset(tokens.expand([LOG_GROUP]))
 
 
 @resource_policy(
@@ -62,19 +67,57 @@ def cloudwatch_log_group_kms(r, cfg):
 
 
 # --------------------------------------------------------------------------- security alarms
+def _lower(pattern: str) -> str:
+    return pattern.lower()
+
+
 def _unauthorized_api_calls(pattern: str) -> bool:
-    p = pattern.lower()
+    p = _lower(pattern)
     return "unauthorizedoperation" in p or "accessdenied" in p
 
 
 def _console_signin_failures(pattern: str) -> bool:
-    p = pattern.lower()
+    p = _lower(pattern)
     return "consolelogin" in p and ("failed authentication" in p or "failure" in p)
 
 
 def _root_account_usage(pattern: str) -> bool:
-    p = pattern.lower()
+    p = _lower(pattern)
     return "useridentity.type" in p and "root" in p
+
+
+# `$.eventName = X` (not `!=`), X quoted or bare, possibly with `*` wildcards.
+_EVENT_NAME = re.compile(r"\$\.eventName\s*=\s*(\"[^\"]*\"|[^\s\)\|&\}]+)", re.IGNORECASE)
+
+
+def _event_names(pattern: str):
+    return [m.group(1).strip('"').lower() for m in _EVENT_NAME.finditer(pattern)]
+
+
+def _event_detection(required):
+    """A matcher: the pattern selects every API call in ``required`` by `$.eventName` (wildcards count)."""
+    wanted = tuple(e.lower() for e in required)
+
+    def matches(pattern: str) -> bool:
+        names = _event_names(pattern)
+        return bool(names) and all(any(fnmatch.fnmatchcase(w, n) for n in names) for w in wanted)
+    return matches
+
+
+# CIS AWS Foundations Benchmark 4.11-4.14 (v1.5: 4.11 NACL, 4.12 network gateways, 4.13 route tables,
+# 4.14 VPC changes).
+NACL_EVENTS = ("CreateNetworkAcl", "CreateNetworkAclEntry", "DeleteNetworkAcl", "DeleteNetworkAclEntry",
+               "ReplaceNetworkAclEntry", "ReplaceNetworkAclAssociation")
+GATEWAY_EVENTS = ("CreateCustomerGateway", "DeleteCustomerGateway", "AttachInternetGateway",
+                  "CreateInternetGateway", "DeleteInternetGateway", "DetachInternetGateway")
+ROUTE_TABLE_EVENTS = ("CreateRoute", "CreateRouteTable", "ReplaceRoute", "ReplaceRouteTableAssociation",
+                      "DeleteRouteTable", "DeleteRoute", "DisassociateRouteTable")
+VPC_EVENTS = ("CreateVpc", "DeleteVpc", "ModifyVpcAttribute", "AcceptVpcPeeringConnection",
+              "CreateVpcPeeringConnection", "DeleteVpcPeeringConnection", "RejectVpcPeeringConnection")
+
+
+def _listing(events):
+    return ", ".join(f"`{e}`" for e in events)
 
 
 DETECTIONS = {
@@ -83,7 +126,14 @@ DETECTIONS = {
     "console-signin-failures": (_console_signin_failures,
                                 "console sign-in failures (`ConsoleLogin` with `Failed authentication`)"),
     "root-account-usage": (_root_account_usage, "root account usage (`userIdentity.type = Root`)"),
+    "nacl-changes": (_event_detection(NACL_EVENTS), "network ACL changes (`$.eventName` " + _listing(NACL_EVENTS) + ")"),
+    "network-gateway-changes": (_event_detection(GATEWAY_EVENTS),
+                                "network gateway changes (`$.eventName` " + _listing(GATEWAY_EVENTS) + ")"),
+    "route-table-changes": (_event_detection(ROUTE_TABLE_EVENTS),
+                            "route table changes (`$.eventName` " + _listing(ROUTE_TABLE_EVENTS) + ")"),
+    "vpc-changes": (_event_detection(VPC_EVENTS), "VPC changes (`$.eventName` " + _listing(VPC_EVENTS) + ")"),
 }
+DEFAULT_DETECTIONS = list(DETECTIONS)
 
 
 def _arn_log_group_name(arn):
@@ -94,43 +144,130 @@ def _arn_log_group_name(arn):
     return name[:-2] if name.endswith(":*") else name
 
 
-def _trail_log_groups(stack, trail):
-    """(log group URNs, log group names, open) for the log group a trail delivers to."""
-    value = trail.get("cloudWatchLogsGroupArn")
-    urns = {u for u in trail.property_dependencies.get("cloudWatchLogsGroupArn", ())
-            if u in stack.by_urn and stack.by_urn[u].type == LOG_GROUP}
-    names = set()
-    if not urns:
-        if value is UNKNOWN or is_unknown(value):
-            return set(), set(), True
-        name = _arn_log_group_name(value)
-        if name:
-            names.add(name)
+def _text(value):
+    return value if isinstance(value, str) and value and not is_unknown(value) else None
+
+
+class _AlarmIndex:
+    """Every lookup the security-alarm check needs, built once per call (hash joins, no per-trail scans).
+
+    log groups by name and ARN; metric filters by the log group URN they depend on and by the log group
+    name they carry; alarms by the filter they depend on and by (metric name, namespace)."""
+
+    def __init__(self, stack):
+        self.by_urn = stack.by_urn
+        self.lg_by_arn, self.lg_by_name = {}, {}
         for lg in stack.of_type(LOG_GROUP):
-            if value in (lg.get("arn"), f"{lg.get('arn')}:*") or (name and lg.get("name") == name):
-                urns.add(lg.urn)
-    for urn in urns:
-        lg = stack.by_urn[urn]
-        n = lg.get("name")
-        names.add(n if isinstance(n, str) and not is_unknown(n) else lg.name)
-    return urns, names, False
+            arn = _text(lg.get("arn"))
+            if arn:
+                self.lg_by_arn.setdefault(arn, set()).add(lg.urn)
+            name = _text(lg.get("name"))
+            if name:
+                self.lg_by_name.setdefault(name, set()).add(lg.urn)
+        self.filters_by_lg, self.filters_by_name, self.unknown_filters = {}, {}, []
+        for f in stack.of_type(METRIC_FILTER):
+            deps = f.property_dependencies.get("logGroupName", ())
+            if deps:
+                for u in set(deps):
+                    self.filters_by_lg.setdefault(u, []).append(f)
+                continue
+            value = f.get("logGroupName")
+            if value is UNKNOWN:
+                self.unknown_filters.append(f)
+            elif isinstance(value, str):
+                self.filters_by_name.setdefault(value, []).append(f)
+        self.alarmed_filters = set()
+        self.metrics, self.names_any_ns, self.ns_any_name = set(), set(), set()
+        self.any_metric = False
+        for alarm in stack.of_type(METRIC_ALARM):
+            self.alarmed_filters.update(alarm.property_dependencies.get("metricName", ()))
+            for n, ns in _alarm_metrics(alarm):
+                if n is UNKNOWN and ns is UNKNOWN:
+                    self.any_metric = True
+                elif n is UNKNOWN:
+                    self.ns_any_name.add(ns)
+                elif ns is UNKNOWN:
+                    self.names_any_ns.add(n)
+                else:
+                    self.metrics.add((n, ns))
+        self._verdicts = {}
 
+    def trail_log_groups(self, trail):
+        """(log group URNs, log group names, open) for the log group a trail delivers to."""
+        value = trail.get("cloudWatchLogsGroupArn")
+        urns = {u for u in trail.property_dependencies.get("cloudWatchLogsGroupArn", ())
+                if u in self.by_urn and self.by_urn[u].type in _LOG_GROUP_TYPES}
+        names = set()
+        if not urns:
+            if value is UNKNOWN or is_unknown(value):
+                return set(), set(), True
+            if isinstance(value, str):
+                urns |= self.lg_by_arn.get(value, set())
+                if value.endswith(":*"):
+                    urns |= self.lg_by_arn.get(value[:-2], set())
+            name = _arn_log_group_name(value)
+            if name:
+                names.add(name)
+                urns |= self.lg_by_name.get(name, set())
+        for urn in urns:
+            lg = self.by_urn[urn]
+            names.add(_text(lg.get("name")) or lg.name)
+        return urns, names, False
 
-def _filters_on(stack, urns, names):
-    """(filters on the log group, filters whose log group is unknown)."""
-    found, unknown = [], []
-    for f in stack.of_type(METRIC_FILTER):
-        deps = set(f.property_dependencies.get("logGroupName", ()))
-        if deps:
-            if deps & urns:
-                found.append(f)
-            continue
-        value = f.get("logGroupName")
-        if value is UNKNOWN:
-            unknown.append(f)
-        elif isinstance(value, str) and value in names:
-            found.append(f)
-    return found, unknown
+    def filters_on(self, urns, names):
+        found = {}
+        for u in urns:
+            for f in self.filters_by_lg.get(u, ()):
+                found[f.urn] = f
+        for n in names:
+            for f in self.filters_by_name.get(n, ()):
+                found[f.urn] = f
+        return list(found.values())
+
+    def alarmed(self, f):
+        """True / False / UNKNOWN: some MetricAlarm watches the filter's metric."""
+        if f.urn in self.alarmed_filters:
+            return True
+        name, namespace = f.get("metricTransformation.name"), f.get("metricTransformation.namespace")
+        if UNKNOWN in (name, namespace):
+            return UNKNOWN
+        if not (isinstance(name, str) and isinstance(namespace, str)):
+            return False
+        if (name, namespace) in self.metrics:
+            return True
+        if self.any_metric or namespace in self.ns_any_name or name in self.names_any_ns:
+            return UNKNOWN
+        return False
+
+    def verdicts(self, urns, names, detections):
+        """detection -> None (covered) / FAIL / UNVERIFIED for one log group (cached: trails may share it)."""
+        key = (frozenset(urns), frozenset(names))
+        cached = self._verdicts.get(key)
+        if cached is not None:
+            return cached
+        filters = self.filters_on(urns, names)
+        base = UNVERIFIED if self.unknown_filters else FAIL
+        out = {d: base for d in detections}
+        for f in filters:
+            pattern = f.get("pattern")
+            if pattern is UNKNOWN:
+                for d in detections:
+                    if out[d] is not None:
+                        out[d] = UNVERIFIED
+                continue
+            if not isinstance(pattern, str):
+                continue
+            hits = [d for d in detections if out[d] is not None and DETECTIONS[d][0](pattern)]
+            if not hits:
+                continue
+            alarmed = self.alarmed(f)
+            for d in hits:
+                if alarmed is True:
+                    out[d] = None
+                elif alarmed is UNKNOWN:
+                    out[d] = UNVERIFIED
+        self._verdicts[key] = out
+        return out
 
 
 def _alarm_metrics(alarm):
@@ -143,74 +280,54 @@ def _alarm_metrics(alarm):
             pairs.append((q.get("metric.metricName"), q.get("metric.namespace")))
     if alarm.list("metricQueries") is UNKNOWN:
         pairs.append((UNKNOWN, UNKNOWN))
-    return pairs
-
-
-def _alarmed(stack, f):
-    """True / False / UNKNOWN: some MetricAlarm watches the filter's metric."""
-    name, namespace = f.get("metricTransformation.name"), f.get("metricTransformation.namespace")
-    if UNKNOWN in (name, namespace):
-        return UNKNOWN
-    maybe = False
-    for alarm in stack.of_type(METRIC_ALARM):
-        if f.urn in alarm.property_dependencies.get("metricName", ()):
-            return True
-        for n, ns in _alarm_metrics(alarm):
-            if n == name and ns == namespace:
-                return True
-            if (n is UNKNOWN and ns in (namespace, UNKNOWN)) or (ns is UNKNOWN and n == name):
-                maybe = True
-    return UNKNOWN if maybe else False
+    return [(n if isinstance(n, str) or n is UNKNOWN else None, ns if isinstance(ns, str) or ns is UNKNOWN else None)
+            for n, ns in pairs]
 
 
 @stack_policy(
     name="cloudwatch-security-alarms",
-    description="A CloudTrail trail's log group must have metric filters and alarms for unauthorized API calls "
-                "and console sign-in failures.",
+    description="A CloudTrail trail's log group must have metric filters and alarms for unauthorized API calls, "
+                "console sign-in failures, root account usage, and changes to network ACLs, network gateways, "
+                "route tables and VPCs.",
     citations=["164.308(a)(1)(ii)(D)", "164.308(a)(5)(ii)(C)", "164.308(a)(6)(ii)"],
     severity="medium",
     resource_types=[TRAIL, LOG_GROUP, METRIC_FILTER, METRIC_ALARM],
-    remediation="On the trail's log group declare `aws.cloudwatch.LogMetricFilter`s, e.g. pattern "
-                "`{ ($.errorCode = \"*UnauthorizedOperation\") || ($.errorCode = \"AccessDenied*\") }` and "
-                "`{ ($.eventName = ConsoleLogin) && ($.errorMessage = \"Failed authentication\") }`, each with an "
-                "`aws.cloudwatch.MetricAlarm` on its `metricTransformation` name and namespace that notifies an "
-                "SNS topic.",
+    remediation="On the trail's log group declare an `aws.cloudwatch.LogMetricFilter` per detection, e.g. pattern "
+                "`{ ($.errorCode = \"*UnauthorizedOperation\") || ($.errorCode = \"AccessDenied*\") }`, "
+                "`{ ($.eventName = ConsoleLogin) && ($.errorMessage = \"Failed authentication\") }`, "
+                "`{ $.userIdentity.type = \"Root\" && $.userIdentity.invokedBy NOT EXISTS && "
+                "$.eventType != \"AwsServiceEvent\" }` and, for network changes, `{ ($.eventName = CreateNetworkAcl) "
+                "|| ($.eventName = CreateNetworkAclEntry) || ... }` naming every API call listed in the message, each "
+                "with an `aws.cloudwatch.MetricAlarm` on its `metricTransformation` name and namespace that notifies "
+                "an SNS topic.",
     config={"detections": {"type": "array", "minItems": 1,
                            "items": {"type": "string", "enum": sorted(DETECTIONS)},
-                           "default": ["unauthorized-api-calls", "console-signin-failures"],
+                           "default": DEFAULT_DETECTIONS,
                            "description": "Events that need a metric filter and an alarm on the trail's log group."}},
-    notes="Trails without `cloudWatchLogsGroupArn` are left to cloudtrail-cloudwatch-logs.",
+    notes="Trails without `cloudWatchLogsGroupArn` are left to cloudtrail-cloudwatch-logs. Network-change filters "
+          "are recognised by their `$.eventName` comparisons (wildcards count; CIS AWS Foundations 4.11-4.14); "
+          "the unauthorized-call, sign-in and root-usage filters by the fields and values they test. The check "
+          "joins trail, log group, filters and alarms through lookups built once per stack (linear in the stack).",
 )
 def cloudwatch_security_alarms(stack, cfg):
     findings = []
-    for trail in stack.of_type(TRAIL):
-        if trail.get("cloudWatchLogsGroupArn") is MISSING:
-            continue
-        urns, names, open_link = _trail_log_groups(stack, trail)
+    trails = [t for t in stack.of_type(TRAIL) if t.get("cloudWatchLogsGroupArn") is not MISSING]
+    if not trails:
+        return findings
+    index = _AlarmIndex(stack)
+    detections = list(dict.fromkeys(cfg["detections"]))
+    for trail in trails:
+        urns, names, open_link = index.trail_log_groups(trail)
         if open_link:
             findings.append(Finding("cloudWatchLogsGroupArn", "a log group with security metric filters and alarms "
                                     "(the log group is unknown until deployment)", UNVERIFIED, trail.urn))
             continue
-        filters, unknown_filters = _filters_on(stack, urns, names)
-        for key in cfg["detections"]:
-            matches, what = DETECTIONS[key]
-            expected = (f"a `LogMetricFilter` on the trail's log group matching {what}, with a `MetricAlarm` on "
-                        "its metric")
-            status = FAIL if not unknown_filters else UNVERIFIED
-            for f in filters:
-                pattern = f.get("pattern")
-                if pattern is UNKNOWN:
-                    status = UNVERIFIED
-                    continue
-                if not (isinstance(pattern, str) and matches(pattern)):
-                    continue
-                alarmed = _alarmed(stack, f)
-                if alarmed is True:
-                    status = None
-                    break
-                if alarmed is UNKNOWN:
-                    status = UNVERIFIED
+        verdicts = index.verdicts(urns, names, detections)
+        for key in detections:
+            status = verdicts[key]
             if status is not None:
+                expected = (f"a `LogMetricFilter` on the trail's log group matching {DETECTIONS[key][1]}, with a "
+                            "`MetricAlarm` on its metric")
                 findings.append(Finding("cloudWatchLogsGroupArn", expected, status, trail.urn))
     return findings
 

@@ -25,10 +25,17 @@ ALL = "ALL_SUPPORTED_RESOURCE_TYPES"
             "description": "Accept `EXCLUSION_BY_RESOURCE_TYPES` (all types except an explicit list).",
         },
         "requireGlobalResourceTypes": {
-            "type": "boolean", "default": False,
-            "description": "Also require `recordingGroup.includeGlobalResourceTypes: true` (IAM users, roles, policies).",
+            "type": "boolean", "default": True,
+            "description": "When all supported types are recorded, also require "
+                           "`recordingGroup.includeGlobalResourceTypes: true` (IAM users, roles, groups, policies). "
+                           "Set false for the stacks of the other Regions when one home Region records them.",
         },
     },
+    notes="Global resource types (IAM) are required by default, as AWS Config's conformance packs do: the record of "
+          "who was granted access to ePHI lives in IAM. AWS recommends recording them in one Region only (duplicate "
+          "configuration items otherwise): in a multi-Region account keep the default for the home Region's stack "
+          "and set `requireGlobalResourceTypes: false` for the others. Not required with "
+          "`EXCLUSION_BY_RESOURCE_TYPES`, which records global types unless excluded.",
 )
 def config_recorder_all_resources(r, cfg):
     group = r.get("recordingGroup")
@@ -55,8 +62,9 @@ def config_recorder_all_resources(r, cfg):
             findings += r.unverified("recordingGroup.resourceTypes", "empty (every supported type recorded)")
         elif types and r.bool("recordingGroup.allSupported") is not True:
             findings += r.fail("recordingGroup.resourceTypes", "empty, with `allSupported: true`")
-    if cfg.get("requireGlobalResourceTypes"):
-        findings += r.expect_true("recordingGroup.includeGlobalResourceTypes")
+    if cfg.get("requireGlobalResourceTypes") and not excluding and r.bool("recordingGroup.allSupported") is not False:
+        findings += r.expect_true("recordingGroup.includeGlobalResourceTypes",
+                                  "true in the Region that records IAM (the default is false)")
     return findings
 
 
@@ -128,13 +136,13 @@ def config_recorder_enabled(stack, cfg):
     level_reason="an account has one delivery channel per Region, which may be managed by another stack",
 )
 def config_delivery_channel(stack, cfg):
-    channels = stack.of_type(DELIVERY_CHANNEL)
+    buckets = [c.get("s3BucketName") for c in stack.of_type(DELIVERY_CHANNEL)]  # once per call, not per recorder
+    ok = any(isinstance(b, str) and b for b in buckets)
+    pending = any(b is UNKNOWN for b in buckets)
     findings = []
     for rec in stack.of_type(RECORDER):
-        ok = any(isinstance(c.get("s3BucketName"), str) and c.get("s3BucketName") for c in channels)
         if ok:
             continue
-        pending = any(c.get("s3BucketName") is UNKNOWN for c in channels)
         findings.append(Finding("name", "accompanied by an `aws.cfg.DeliveryChannel` with `s3BucketName`",
                                 UNVERIFIED if pending else FAIL, urn=rec.urn))
     return findings

@@ -105,7 +105,8 @@ DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 LAUNCH_CONFIGURATION = "aws:ec2/launchConfiguration:LaunchConfiguration"
-ADMIN_PORTS = [22, 3389, 3306, 5432, 1433, 1521, 27017, 6379, 9200, 5439, 11211]
+# SSH, RDP, FTP (20/21), databases, caches, search, Redshift, and AWS Config's 4333 (MySQL Cluster/Jetty admin)
+ADMIN_PORTS = [20, 21, 22, 3389, 3306, 5432, 1433, 1521, 4333, 27017, 6379, 9200, 5439, 11211]
 WORLD = ("0.0.0.0/0", "::/0")
 ALL_PROTOCOLS = ("-1", "all")
 PORTED_PROTOCOLS = ("tcp", "udp", "6", "17")
@@ -303,14 +304,29 @@ def ec2_imdsv2_required(stack, cfg):
 
 
 # =========================================================================== public addressing
+DEFAULT_VPC_EXPECTED = ("set: an instance launched without `subnetId` (or a launch template naming a subnet) runs in "
+                        "the default VPC, whose subnets assign public IP addresses; set `subnetId` to a private subnet "
+                        "and `associatePublicIpAddress: false`")
+
+
+def _placement_declared(r):
+    """The instance names where it runs: a subnet, a launch template, or network interfaces it attaches."""
+    return any(r.get(k) is not MISSING for k in ("subnetId", "launchTemplate", "networkInterfaces",
+                                                   "primaryNetworkInterface"))
+
+
 @resource_policy(
     name="ec2-instance-no-public-ip",
-    description="EC2 instances, launch templates and launch configurations must not assign public IP addresses.",
+    description="EC2 instances, launch templates and launch configurations must not assign public IP addresses "
+                "(an instance launched without a subnet gets one in the default VPC).",
     citations=["164.312(a)(1)", "164.312(e)(1)"],
     severity="high",
     resource_types=[INSTANCE, LAUNCH_TEMPLATE, LAUNCH_CONFIGURATION],
     remediation="Remove `associatePublicIpAddress: true` (launch templates: `networkInterfaces[].associatePublicIpAddress`), "
-                "run instances in private subnets and publish services through a load balancer or API gateway.",
+                "launch instances into private subnets (`subnetId`) rather than the default VPC, and publish services "
+                "through a load balancer or API gateway.",
+    notes="An instance that relies on its subnet's `mapPublicIpOnLaunch` is judged by ec2-instance-subnet-public-ip, "
+          "which joins the subnet.",
 )
 def ec2_instance_no_public_ip(r, cfg):
     if r.type == LAUNCH_TEMPLATE:
@@ -320,14 +336,146 @@ def ec2_instance_no_public_ip(r, cfg):
         for _path, nic in r.items("networkInterfaces"):
             findings += nic.expect_false("associatePublicIpAddress")
         return findings
-    return r.expect_false("associatePublicIpAddress")
+    findings = r.expect_false("associatePublicIpAddress")
+    if r.type == INSTANCE and not findings and r.get("associatePublicIpAddress") is MISSING \
+            and not _placement_declared(r):
+        return r.fail("subnetId", DEFAULT_VPC_EXPECTED)
+    return findings
 
 
 @remediation_for(ec2_instance_no_public_ip)
 def _no_public_ip(r, cfg):
-    if r.type == LAUNCH_TEMPLATE or r.bool("associatePublicIpAddress") is not True:
+    if r.type == LAUNCH_TEMPLATE or r.bool("associatePublicIpAddress") is False:
         return None
     return {**r.raw, "associatePublicIpAddress": False}
+
+
+SUBNET_EXPECTED = ("`false`, or a subnet whose `mapPublicIpOnLaunch` is false (the instance takes its subnet's "
+                   "default)")
+
+
+def _subnet_maps_public(stack, holder, prop):
+    """(True / False / UNKNOWN, open) for the subnets ``holder.<prop>`` names: does one assign public IPs?"""
+    subnets, open_link = stack.resolve(holder, prop, [SUBNET])
+    if open_link or not subnets:
+        return UNKNOWN, True
+    states = [s.bool("mapPublicIpOnLaunch") for s in subnets]
+    if True in states:
+        return True, False
+    return (UNKNOWN if UNKNOWN in states else False), False
+
+
+@stack_policy(
+    name="ec2-instance-subnet-public-ip",
+    description="EC2 instances that leave `associatePublicIpAddress` unset must not land in a subnet (or default "
+                "VPC) that assigns public IP addresses.",
+    citations=["164.312(a)(1)", "164.312(e)(1)"],
+    severity="medium",
+    resource_types=[INSTANCE, SUBNET, LAUNCH_TEMPLATE],
+    remediation="Set `associatePublicIpAddress: false` on the instance (or its launch template's network interface), "
+                "or launch it into a private subnet (`mapPublicIpOnLaunch: false`).",
+    notes="The subnet is joined through `subnetId` (or the launch template's `networkInterfaces[0].subnetId`); a "
+          "subnet not declared in this stack, or unknown, leaves the address unverified. An instance launched without "
+          "any subnet is reported by ec2-instance-no-public-ip (default VPC). Instances attaching an existing network "
+          "interface get no automatic public address.",
+)
+def ec2_instance_subnet_public_ip(stack, cfg):
+    findings = []
+    for inst in stack.of_type(INSTANCE):
+        if inst.get("associatePublicIpAddress") is not MISSING:
+            continue  # stated on the instance: ec2-instance-no-public-ip judges it
+        if inst.get("networkInterfaces") is not MISSING or inst.get("primaryNetworkInterface") is not MISSING:
+            continue
+        if inst.get("subnetId") is not MISSING:
+            public, open_link = _subnet_maps_public(stack, inst, "subnetId")
+        elif inst.get("launchTemplate") is MISSING:
+            continue  # no placement at all: ec2-instance-no-public-ip reports the default VPC
+        else:
+            public, open_link = _template_public(stack, *_templates_of(stack, inst))
+        if public is True:
+            findings.append(Finding("subnetId", SUBNET_EXPECTED, FAIL, inst.urn))
+        elif public is UNKNOWN:
+            findings.append(Finding("aws.ec2.Subnet.mapPublicIpOnLaunch", "false for the instance's subnet (not declared "
+                                    "in this stack, or not known yet), or `associatePublicIpAddress: false` on the "
+                                    "instance", UNVERIFIED, inst.urn))
+    return findings
+
+
+def _template_public(stack, templates, open_lt):
+    """(True / False / UNKNOWN, open) for an instance placed by its launch template."""
+    if open_lt or not templates:
+        return UNKNOWN, True
+    verdicts = []
+    for lt in templates:
+        nics = lt.list("networkInterfaces")
+        if nics is UNKNOWN:
+            verdicts.append(UNKNOWN)
+            continue
+        first = next((nic for _p, nic in lt.items("networkInterfaces")), None)
+        if first is None:
+            verdicts.append(True)  # no subnet anywhere: the default VPC assigns public addresses
+            continue
+        own = first.bool("associatePublicIpAddress")
+        if own is not MISSING:
+            verdicts.append(own)
+            continue
+        if first.get("networkInterfaceId") is not MISSING:
+            verdicts.append(False)
+            continue
+        if first.get("subnetId") is MISSING:
+            verdicts.append(True)
+            continue
+        subnets, open_link = stack.resolve(lt, "networkInterfaces", [SUBNET])
+        states = [s.bool("mapPublicIpOnLaunch") for s in subnets]
+        if True in states:
+            verdicts.append(True)
+        elif open_link or not subnets or UNKNOWN in states:
+            verdicts.append(UNKNOWN)
+        else:
+            verdicts.append(False)
+    if True in verdicts:
+        return True, False
+    return (UNKNOWN if UNKNOWN in verdicts else False), False
+
+
+# =========================================================================== instance profiles
+@stack_policy(
+    name="ec2-instance-profile-attached",
+    description="EC2 instances should run with an IAM instance profile, so software on them uses short-lived role "
+                "credentials instead of access keys stored on the host.",
+    citations=["164.312(a)(1)", "164.308(a)(4)(ii)(B)"],
+    severity="low",
+    resource_types=[INSTANCE, LAUNCH_TEMPLATE],
+    remediation="Set `iamInstanceProfile` to an `aws.iam.InstanceProfile` whose role grants only what the workload "
+                "needs (or set `iamInstanceProfile.name`/`arn` on the launch template); remove access keys from user "
+                "data and disks.",
+    notes="An instance passes when its launch template attaches a profile. AWS Config: ec2-instance-profile-attached.",
+)
+def ec2_instance_profile_attached(stack, cfg):
+    findings = []
+    expected = "an instance profile name or ARN (here or on the instance's launch template)"
+    for inst in stack.of_type(INSTANCE):
+        own = inst.get("iamInstanceProfile")
+        if isinstance(own, str) and own:
+            continue
+        if own is UNKNOWN:
+            findings.append(Finding("iamInstanceProfile", expected, UNVERIFIED, inst.urn))
+            continue
+        templates, open_lt = _templates_of(stack, inst)
+        states = []
+        for lt in templates:
+            name, arn = lt.get("iamInstanceProfile.name"), lt.get("iamInstanceProfile.arn")
+            if any(isinstance(v, str) and v for v in (name, arn)):
+                states.append(True)
+            elif UNKNOWN in (name, arn) or lt.get("iamInstanceProfile") is UNKNOWN:
+                states.append(UNKNOWN)
+            else:
+                states.append(False)
+        if True in states:
+            continue
+        pending = open_lt or UNKNOWN in states
+        findings.append(Finding("iamInstanceProfile", expected, UNVERIFIED if pending else FAIL, inst.urn))
+    return findings
 
 
 @resource_policy(

@@ -1,5 +1,6 @@
-"""Amazon ECS: task definitions without privileged containers (164.312(a)(1)) and with container
-logs shipped (164.312(b)); clusters with Container Insights (164.312(b)).
+"""Amazon ECS: task definitions without privileged containers and, on the host network, without
+root containers (164.312(a)(1)); container logs shipped (164.312(b)); services without public IP
+addresses (164.312(a)(1), 164.312(e)(1)); clusters with Container Insights (164.312(b)).
 
 ``containerDefinitions`` is a JSON string; it is parsed here and never echoed.
 """
@@ -7,11 +8,12 @@ from __future__ import annotations
 
 import json
 
-from hipaa_policies.core.props import UNKNOWN, UNKNOWN_SENTINELS, Props, is_unknown, unwrap
-from hipaa_policies.core.policy import resource_policy
+from hipaa_policies.core.props import FAIL, MISSING, UNKNOWN, UNKNOWN_SENTINELS, Props, is_unknown, unwrap
+from hipaa_policies.core.policy import remediation_for, resource_policy
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 CLUSTER = "aws:ecs/cluster:Cluster"
+SERVICE = "aws:ecs/service:Service"
 
 
 def containers(r):
@@ -64,6 +66,72 @@ def ecs_task_definition_no_privileged_containers(r, cfg):
             out += c.expect_true("readonlyRootFilesystem")
         return out
     return _each_container(r, check)
+
+
+ROOT_USERS = ("root", "0")
+NON_ROOT_EXPECTED = "a non-root user (`\"1000\"`, `\"app\"`, `\"1000:1000\"`; not `root` or `0`)"
+
+
+def _non_root(c):
+    user = c.get("user")
+    if user is UNKNOWN:
+        return c.unverified("user", NON_ROOT_EXPECTED)
+    if isinstance(user, (int, float)) and not isinstance(user, bool):
+        user = str(int(user)) if float(user).is_integer() else str(user)
+    if not isinstance(user, str) or not user.strip():
+        return c.fail("user", NON_ROOT_EXPECTED + " (unset runs as the image's user, root by default)")
+    if user.strip().split(":", 1)[0].strip().lower() in ROOT_USERS:
+        return c.fail("user", NON_ROOT_EXPECTED)
+    return []
+
+
+@resource_policy(
+    name="ecs-host-network-non-root",
+    description="ECS task definitions using the host network mode must run every container as a non-root user.",
+    citations=["164.312(a)(1)", "164.308(a)(4)(ii)(B)"],
+    severity="high",
+    resource_types=[TASK_DEFINITION],
+    remediation="Set `user` on every container definition to a non-root user or UID (e.g. `\"1000:1000\"`), or move "
+                "the task to `networkMode: awsvpc` so it gets its own network interface.",
+    notes="With `networkMode: host` a container shares the host's network stack; as root it can bind privileged "
+          "ports and reach the host's interfaces and metadata endpoint. Other network modes are not checked. "
+          "AWS Config: ecs-task-definition-user-for-host-mode-check.",
+)
+def ecs_host_network_non_root(r, cfg):
+    mode = r.str("networkMode")
+    if isinstance(mode, str) and mode.lower() != "host":
+        return []
+    if mode is MISSING or mode is None:
+        return []  # the default is `bridge` on EC2 (and `awsvpc` is required on Fargate)
+    findings = _each_container(r, _non_root)
+    if mode is UNKNOWN and any(f.status == FAIL for f in findings):
+        return r.unverified("networkMode", "not `host`, or every container with " + NON_ROOT_EXPECTED)
+    return findings
+
+
+@resource_policy(
+    name="ecs-service-no-public-ip",
+    description="ECS services must not assign public IP addresses to their tasks.",
+    citations=["164.312(a)(1)", "164.312(e)(1)"],
+    severity="high",
+    resource_types=[SERVICE],
+    remediation="Set `networkConfiguration.assignPublicIp: false` (the default), run tasks in private subnets and "
+                "reach AWS services through NAT or VPC endpoints; publish the service through a load balancer.",
+    notes="Only `awsvpc` tasks (Fargate) take this setting; tasks of other network modes use the instance's "
+          "addresses, judged by the EC2 checks.",
+)
+def ecs_service_no_public_ip(r, cfg):
+    if r.get("networkConfiguration") is UNKNOWN:
+        return r.unverified("networkConfiguration.assignPublicIp", "false")
+    return r.expect_false("networkConfiguration.assignPublicIp", "false (the default)")
+
+
+@remediation_for(ecs_service_no_public_ip)
+def _no_public_ip(r, cfg):
+    config = r.get("networkConfiguration")
+    if not isinstance(config, dict) or r.bool("networkConfiguration.assignPublicIp") is not True:
+        return None
+    return {**r.raw, "networkConfiguration": {**config, "assignPublicIp": False}}
 
 
 @resource_policy(

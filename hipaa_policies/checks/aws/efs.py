@@ -1,5 +1,6 @@
 """Amazon EFS: file systems encrypted at rest (164.312(a)(2)(iv)) and backed up automatically
-(164.308(a)(7)(ii)(A)) through an ``aws.efs.BackupPolicy`` or an AWS Backup selection."""
+(164.308(a)(7)(ii)(A)) through an ``aws.efs.BackupPolicy`` or an AWS Backup selection (selections
+indexed once per call: ``core/helpers/backup_selection.py``)."""
 from hipaa_policies.core.props import FAIL, UNKNOWN, UNVERIFIED, Finding
 from hipaa_policies.core.policy import resource_policy, stack_policy
 from hipaa_policies.core.remediation import fix_by_setting
@@ -7,7 +8,6 @@ from hipaa_policies.core.helpers import backup_selection as _backup
 
 FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
 BACKUP_POLICY = "aws:efs/backupPolicy:BackupPolicy"
-SELECTION = "aws:backup/selection:Selection"
 
 
 @resource_policy(
@@ -50,18 +50,14 @@ def _status(policy):
 )
 def efs_automatic_backups(stack, cfg):
     findings = []
-    selections = stack.of_type(SELECTION)
+    selections = _backup.SelectionIndex(stack, [FILE_SYSTEM])
     expected = "an `aws.efs.BackupPolicy` with `backupPolicy.status: ENABLED` (or an AWS Backup selection covering it)"
     for fs in stack.of_type(FILE_SYSTEM):
         links = stack.referrers(fs, [BACKUP_POLICY], "fileSystemId")
         statuses = [_status(p) for p in links.resources]
         if True in statuses:
             continue
-        covered = False
-        for sel in selections:
-            covered = _backup._or(covered, _backup.covers(stack, sel, fs))
-            if covered is True:
-                break
+        covered = selections.verdict(fs)
         if covered is True:
             continue
         if False in statuses:

@@ -126,12 +126,12 @@ def elasticache_automatic_failover(r, cfg):
     resource_types=[REPLICATION_GROUP, CLUSTER, SERVERLESS],
     remediation="Set `snapshotRetentionLimit` to at least the required number of days (up to 35) and a "
                 "`snapshotWindow` (`dailySnapshotTime` for serverless caches).",
-    config={"minimumDays": {"type": "integer", "default": 7, "minimum": 1, "maximum": 35,
-                            "description": "Minimum automatic snapshot retention in days "
-                                           "(AWS Config's elasticache-redis-cluster-automatic-backup-check uses 15)."}},
-    notes="Automatic snapshots are off (retention 0) unless set. Memcached has no snapshots and is not checked; "
-          "members of a replication group are judged through the group. "
-          "AWS Config: elasticache-redis-cluster-automatic-backup-check.",
+    config={"minimumDays": {"type": "integer", "default": 15, "minimum": 1, "maximum": 35,
+                            "description": "Minimum automatic snapshot retention in days (15, as AWS Config's "
+                                           "elasticache-redis-cluster-automatic-backup-check)."}},
+    notes="Automatic snapshots are off (retention 0) unless set. The default minimum of 15 days follows AWS Config's "
+          "HIPAA conformance pack. Memcached has no snapshots and is not checked; members of a replication group are "
+          "judged through the group. AWS Config: elasticache-redis-cluster-automatic-backup-check.",
 )
 def elasticache_snapshot_retention(r, cfg):
     if r.type == CLUSTER and _in_group(r):

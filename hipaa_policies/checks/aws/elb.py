@@ -47,6 +47,35 @@ def elb_classic_listener_encrypted(r, cfg):
     return findings
 
 
+ACM_EXPECTED = "the ARN of an AWS Certificate Manager certificate (`arn:<partition>:acm:...`), not an IAM server certificate"
+
+
+@resource_policy(
+    name="elb-classic-acm-certificate",
+    description="HTTPS/SSL listeners of Classic Load Balancers must use certificates managed by AWS Certificate Manager.",
+    citations=["164.312(e)(2)(ii)", "164.312(e)(1)"],
+    severity="medium",
+    resource_types=[LOAD_BALANCER],
+    remediation="Issue or import the certificate in ACM (`aws.acm.Certificate`) and set each listener's "
+                "`sslCertificateId` to its ARN instead of an IAM server certificate.",
+    notes="ACM renews the certificates it issues and keeps their private keys out of reach; an IAM server "
+          "certificate is uploaded with its private key and expires silently. AWS Config: elb-acm-certificate-required.",
+)
+def elb_classic_acm_certificate(r, cfg):
+    if r.get("listeners") is UNKNOWN:
+        return r.unverified("listeners", "HTTPS/SSL listeners with an ACM `sslCertificateId`")
+    findings = []
+    for _path, listener in r.items("listeners"):
+        value = listener.get("sslCertificateId")
+        if value is UNKNOWN or is_unknown(value):
+            findings += listener.unverified("sslCertificateId", ACM_EXPECTED)
+        elif isinstance(value, str) and value:
+            parts = value.split(":", 3)
+            if not (len(parts) >= 3 and parts[0] == "arn" and parts[2] == "acm"):
+                findings += listener.fail("sslCertificateId", ACM_EXPECTED)
+    return findings
+
+
 @resource_policy(
     name="elb-classic-access-logs",
     description="Classic Load Balancers must write access logs to S3.",
@@ -133,7 +162,11 @@ def _same_port(value, port):
 def elb_classic_tls_policy(stack, cfg):
     allowed = set(cfg.get("allowedReferencePolicies") or DEFAULT_REFERENCE_POLICIES)
     findings = []
-    lb_policies = stack.of_type(LB_POLICY)
+    lb_policies = {}
+    for p in stack.of_type(LB_POLICY):
+        n = p.str("policyName")
+        if isinstance(n, str):
+            lb_policies.setdefault(n, []).append(p)
     for lb in stack.of_type(LOAD_BALANCER):
         if lb.get("listeners") is UNKNOWN:
             continue  # elb-classic-listener-encrypted reports the unknown listener list
@@ -166,18 +199,14 @@ def elb_classic_tls_policy(stack, cfg):
     return findings
 
 
-def _listener_policy_verdicts(stack, lp, lb_policies, allowed):
-    """Verdicts of the SSL negotiation policies a ListenerPolicy attaches."""
+def _listener_policy_verdicts(stack, lp, by_name, allowed):
+    """Verdicts of the SSL negotiation policies a ListenerPolicy attaches (``by_name``: policy name ->
+    LoadBalancerPolicy resources, built once per call)."""
     names = lp.list("policyNames")
     if names is UNKNOWN:
         return [None]
     verdicts = []
     targets, open_link = stack.resolve(lp, "policyNames", [LB_POLICY])
-    by_name = {}
-    for p in lb_policies:
-        n = p.str("policyName")
-        if isinstance(n, str):
-            by_name.setdefault(n, []).append(p)
     for n in string_list(names):
         if is_unknown(n):
             open_link = True

@@ -1,7 +1,7 @@
 """Elastic Load Balancing v2 (ALB/NLB): listeners encrypt traffic with TLS 1.2+ (164.312(e)); load balancers
 write access logs, drop invalid headers and resist deletion."""
-from hipaa_policies.core.props import UNKNOWN
-from hipaa_policies.core.policy import remediation_for, resource_policy
+from hipaa_policies.core.props import UNKNOWN, UNVERIFIED, Finding, is_unknown
+from hipaa_policies.core.policy import remediation_for, resource_policy, stack_policy
 from hipaa_policies.core.remediation import fix_by_setting
 
 LISTENER = "aws:lb/listener:Listener"  # aws:alb/listener:Listener is expanded from tokens.ALIASES
@@ -76,6 +76,41 @@ def lb_listener_tls(r, cfg):
     return r.fail("protocol", "`HTTPS` or `TLS`")
 
 
+LISTENER_CERTIFICATE = "aws:lb/listenerCertificate:ListenerCertificate"
+ACM_EXPECTED = "the ARN of an AWS Certificate Manager certificate (`arn:<partition>:acm:...`), not an IAM server certificate"
+
+
+def acm_certificate_findings(r, path):
+    """An ACM certificate ARN at ``path`` (absent: nothing to judge)."""
+    value = r.get(path)
+    if value is UNKNOWN or is_unknown(value):
+        return r.unverified(path, ACM_EXPECTED)
+    if not isinstance(value, str) or not value:
+        return []
+    parts = value.split(":", 3)
+    if len(parts) >= 3 and parts[0] == "arn" and parts[2] == "acm":
+        return []
+    return r.fail(path, ACM_EXPECTED)
+
+
+@resource_policy(
+    name="lb-listener-acm-certificate",
+    description="HTTPS/TLS listeners of Application and Network Load Balancers (and their extra SNI certificates) "
+                "must use certificates managed by AWS Certificate Manager.",
+    citations=["164.312(e)(2)(ii)", "164.312(e)(1)"],
+    severity="medium",
+    resource_types=[LISTENER, LISTENER_CERTIFICATE],
+    remediation="Issue or import the certificate in ACM (`aws.acm.Certificate` with DNS validation) and set the "
+                "listener's `certificateArn` (and each `aws.lb.ListenerCertificate`'s `certificateArn`) to its ARN; "
+                "delete the IAM server certificate afterwards.",
+    notes="ACM renews the certificates it issues and keeps their private keys out of reach; an IAM server "
+          "certificate is uploaded with its private key and expires silently, after which clients either fail or "
+          "are pushed towards ignoring TLS errors. AWS Config: elb-acm-certificate-required.",
+)
+def lb_listener_acm_certificate(r, cfg):
+    return acm_certificate_findings(r, "certificateArn")
+
+
 # =========================================================================== load balancer attributes
 LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"  # aws:alb/loadBalancer:LoadBalancer via tokens.ALIASES
 
@@ -87,22 +122,52 @@ def _lb_type(r):
     return kind.lower() if isinstance(kind, str) else "application"
 
 
-@resource_policy(
+def _logs_on(lb):
+    """[] when access logs are enabled with a bucket, else the findings."""
+    findings = lb.expect_true("accessLogs.enabled")
+    if not findings:
+        findings += lb.expect_present("accessLogs.bucket", "the S3 bucket that receives the logs")
+    return findings
+
+
+def _with_urn(findings, urn, status=None):
+    return [Finding(f.path, f.expected, status or f.status, urn) for f in findings]
+
+
+@stack_policy(
     name="lb-access-logs",
-    description="Application and Network Load Balancers must write access logs.",
+    description="Application Load Balancers, and Network Load Balancers with a TLS listener, must write access logs.",
     citations=["164.312(b)", "164.308(a)(1)(ii)(D)"],
     severity="medium",
-    resource_types=[LOAD_BALANCER],
+    resource_types=[LOAD_BALANCER, LISTENER],
     remediation="Set `accessLogs: {enabled: true, bucket: <log bucket>, prefix: ...}`; the bucket needs a policy "
                 "that lets the regional ELB log-delivery principal write to it.",
-    notes="Gateway Load Balancers have no access logs and are skipped.",
+    notes="Network Load Balancers write access logs only for TLS listeners, so an NLB whose listeners (joined "
+          "through `loadBalancerArn`) are all TCP/UDP is not checked; an NLB without a listener in the stack, or "
+          "with a listener whose protocol or link is unknown, is unverified. Gateway Load Balancers have no "
+          "access logs and are skipped.",
 )
-def lb_access_logs(r, cfg):
-    if _lb_type(r) == "gateway":
-        return []
-    findings = r.expect_true("accessLogs.enabled")
-    if not findings:
-        findings += r.expect_present("accessLogs.bucket", "the S3 bucket that receives the logs")
+def lb_access_logs(stack, cfg):
+    findings = []
+    for lb in stack.of_type(LOAD_BALANCER):
+        kind = _lb_type(lb)
+        if kind == "gateway":
+            continue
+        missing = _logs_on(lb)
+        if not missing:
+            continue
+        if kind == "application":
+            findings += _with_urn(missing, lb.urn)
+            continue
+        # network (or not known yet): access logs exist only for TLS listeners
+        links = stack.referrers(lb, [LISTENER], "loadBalancerArn")
+        protocols = [ln.str("protocol") for ln in links.resources]
+        if kind == "network" and any(isinstance(p, str) and p.upper() == "TLS" for p in protocols):
+            findings += _with_urn(missing, lb.urn)
+        elif kind == "network" and protocols and not links.unresolved and all(isinstance(p, str) for p in protocols):
+            continue  # TCP/UDP listeners only: nothing to log
+        else:
+            findings += _with_urn(missing, lb.urn, UNVERIFIED)
     return findings
 
 

@@ -13,9 +13,10 @@ import math
 
 import re
 
-from hipaa_policies.core.props import FAIL, UNKNOWN, UNVERIFIED, Finding, is_unknown, unwrap
+from hipaa_policies.core.props import FAIL, MISSING, UNKNOWN, UNVERIFIED, Finding, is_unknown, unwrap
 from hipaa_policies.core.policy import resource_policy, stack_policy
 from hipaa_policies.core.remediation import fix_by_raising, fix_by_setting
+from hipaa_policies.core.helpers.log_exports import exports_engine_audit_log
 from hipaa_policies.core.helpers.retention import retention_check
 
 INSTANCE = "aws:rds/instance:Instance"
@@ -91,7 +92,18 @@ _OWN_IDS = {
 }
 
 
-def _sources(stack, r, prop, types):
+def _own_id_index(stack):
+    """(type, physical identifier) -> resources, for every snapshot source type (built once per call)."""
+    index = {}
+    for t in stack.of_type(*_OWN_IDS):
+        for key in _OWN_IDS.get(t.type, ()):
+            v = t.str(key)
+            if isinstance(v, str) and v:
+                index.setdefault((t.type, v), []).append(t)
+    return index
+
+
+def _sources(stack, r, prop, types, ids):
     """(resources ``r.<prop>`` names, link open?) — by link, name, id, ARN or physical identifier."""
     found, open_link = stack.resolve(r, prop, types)
     if found or open_link:
@@ -100,17 +112,15 @@ def _sources(stack, r, prop, types):
     if not isinstance(value, str) or not value:
         return [], False
     tail = value.rsplit(":", 1)[-1]
-    out = []
-    for t in stack.of_type(*types):
-        for key in _OWN_IDS.get(t.type, ()):
-            v = t.str(key)
-            if isinstance(v, str) and v and (v == value or v == tail):
-                out.append(t)
-                break
-    return out, False
+    out = {}
+    for t in types:
+        for v in {value, tail}:
+            for res in ids.get((t, v), ()):
+                out[res.urn] = res
+    return list(out.values()), False
 
 
-def _encrypted(stack, r, depth=0):
+def _encrypted(stack, r, ids, depth=0):
     """True / False / UNKNOWN (unknown value or unresolvable link) / None (source outside the stack)."""
     if r.type in (INSTANCE, CLUSTER):
         if r.type == CLUSTER and _serverless_v1(r):
@@ -126,10 +136,10 @@ def _encrypted(stack, r, depth=0):
     if depth > 8 or r.type not in _SOURCES:
         return None
     prop, types = _SOURCES[r.type]
-    sources, open_link = _sources(stack, r, prop, types)
+    sources, open_link = _sources(stack, r, prop, types, ids)
     if not sources:
         return UNKNOWN if open_link or r.get(prop) is UNKNOWN else None
-    results = [_encrypted(stack, s, depth + 1) for s in sources]
+    results = [_encrypted(stack, s, ids, depth + 1) for s in sources]
     if False in results:
         return False
     if UNKNOWN in results:
@@ -154,8 +164,9 @@ def _encrypted(stack, r, depth=0):
 )
 def rds_snapshot_encrypted(stack, cfg):
     findings = []
+    ids = _own_id_index(stack)
     for snap in stack.of_type(*SNAPSHOT_TYPES):
-        verdict = _encrypted(stack, snap)
+        verdict = _encrypted(stack, snap, ids)
         if verdict is True:
             continue
         prop, types = _SOURCES[snap.type]
@@ -262,6 +273,107 @@ def rds_instance_multi_az(r, cfg):
 fix_by_setting(rds_instance_multi_az, "multiAz", True)
 
 
+def _aurora(r):
+    """True / False / UNKNOWN: an Aurora cluster (engine `aurora`, `aurora-mysql`, `aurora-postgresql`)."""
+    engine = _engine(r)
+    if engine is UNKNOWN:
+        return UNKNOWN
+    return isinstance(engine, str) and engine.startswith("aurora")
+
+
+@stack_policy(
+    name="rds-aurora-multi-az",
+    description="Aurora clusters must run instances in at least two Availability Zones, so a replica in another "
+                "zone takes over when the writer's zone fails.",
+    citations=["164.308(a)(7)(ii)(B)", "164.308(a)(7)(ii)(C)"],
+    severity="medium",
+    resource_types=[CLUSTER, CLUSTER_INSTANCE],
+    remediation="Declare at least two `aws.rds.ClusterInstance`s with `clusterIdentifier` set to the cluster, and "
+                "either leave `availabilityZone` unset (RDS spreads them over the subnet group's zones) or set "
+                "different zones.",
+    notes="Cluster instances are joined through `clusterIdentifier`. Aurora Serverless v1 clusters fail over across "
+          "zones by design, and Multi-AZ DB clusters (non-Aurora engines) always run three instances in three zones; "
+          "neither is checked. AWS Config: rds-cluster-multi-az-enabled.",
+)
+def rds_aurora_multi_az(stack, cfg):
+    findings = []
+    expected = ("at least two `aws.rds.ClusterInstance`s in different Availability Zones (joined through "
+                "`clusterIdentifier`)")
+    for cluster in stack.of_type(CLUSTER):
+        aurora = _aurora(cluster)
+        if aurora is False or _serverless_v1(cluster):
+            continue
+        links = stack.referrers(cluster, [CLUSTER_INSTANCE], "clusterIdentifier")
+        zones = [i.str("availabilityZone") for i in links.resources]
+        if len(zones) >= 2:
+            known = {z for z in zones if isinstance(z, str) and z}
+            if len(known) == 1 and all(isinstance(z, str) and z for z in zones):
+                findings.append(Finding("availabilityZone", "different Availability Zones for the cluster's "
+                                        "instances (all are in one zone)", FAIL, cluster.urn))
+            elif len(known) < 2 and UNKNOWN in zones and MISSING not in zones:
+                findings.append(Finding("availabilityZone", expected, UNVERIFIED, cluster.urn))
+            continue
+        status = FAIL if aurora is True and not links.unresolved else UNVERIFIED
+        findings.append(Finding("ClusterInstance", expected, status, cluster.urn))
+    return findings
+
+
+
+
+def _monitored(r):
+    n = r.num("monitoringInterval")
+    return UNKNOWN if n is UNKNOWN else isinstance(n, float) and n > 0
+
+
+@stack_policy(
+    name="rds-enhanced-monitoring",
+    description="RDS DB instances, Aurora cluster instances and Multi-AZ DB clusters should publish Enhanced "
+                "Monitoring (operating-system metrics and process lists) at an interval of at most N seconds.",
+    citations=["164.308(a)(1)(ii)(D)", "164.312(b)"],
+    severity="low",
+    resource_types=[INSTANCE, CLUSTER_INSTANCE, CLUSTER],
+    remediation="Set `monitoringInterval` (1, 5, 10, 15, 30 or 60 seconds) and `monitoringRoleArn` to a role with "
+                "the `AmazonRDSEnhancedMonitoringRole` managed policy; on Aurora it may be set on the cluster for all "
+                "its instances.",
+    config={"maximumIntervalSeconds": {"type": "integer", "default": 60, "minimum": 1, "maximum": 60,
+                                       "description": "Longest accepted monitoring interval in seconds."}},
+    notes="The default interval is 0 (off). An Aurora cluster instance passes when its cluster sets the interval. "
+          "Aurora clusters themselves are judged through their instances; a cluster with `dbClusterInstanceClass` "
+          "(Multi-AZ DB cluster) is judged on its own. AWS Config: rds-enhanced-monitoring-enabled.",
+)
+def rds_enhanced_monitoring(stack, cfg):
+    maximum = cfg["maximumIntervalSeconds"]
+    expected = f"a value from 1 to {maximum} seconds (0, the default, turns Enhanced Monitoring off)"
+    findings = []
+
+    def judge(r, fallback=None):
+        state = _monitored(r)
+        if state is True:
+            n = r.num("monitoringInterval")
+            if n <= maximum:
+                return
+            findings.append(Finding("monitoringInterval", expected, FAIL, r.urn))
+            return
+        if fallback is not None and state is not UNKNOWN:
+            inherited = [_monitored(c) for c in fallback]
+            if True in inherited:
+                return
+            if UNKNOWN in inherited:
+                state = UNKNOWN
+        findings.append(Finding("monitoringInterval", expected, UNVERIFIED if state is UNKNOWN else FAIL, r.urn))
+
+    for inst in stack.of_type(INSTANCE):
+        judge(inst)
+    for member in stack.of_type(CLUSTER_INSTANCE):
+        clusters, _open = stack.resolve(member, "clusterIdentifier", [CLUSTER])
+        judge(member, clusters)
+    for cluster in stack.of_type(CLUSTER):
+        kind = cluster.get("dbClusterInstanceClass")
+        if isinstance(kind, str) and kind:
+            judge(cluster)
+    return findings
+
+
 @resource_policy(
     name="rds-deletion-protection",
     description="RDS DB instances and clusters must have deletion protection enabled.",
@@ -326,26 +438,29 @@ def rds_iam_authentication(r, cfg):
     return r.expect_true("iamDatabaseAuthenticationEnabled", "true")
 
 
-LOG_HINT = ("non-empty, e.g. `[\"postgresql\"]` for PostgreSQL, `[\"audit\", \"error\"]` for MySQL/MariaDB, "
-            "`[\"error\", \"agent\"]` for SQL Server, `[\"audit\", \"alert\"]` for Oracle")
-
-
 @resource_policy(
     name="rds-cloudwatch-logs-exported",
-    description="RDS DB instances and clusters must export their database logs to CloudWatch Logs.",
+    description="RDS DB instances and clusters must export the engine's audit log to CloudWatch Logs: `audit` for "
+                "MySQL, MariaDB and Aurora MySQL, `postgresql` for PostgreSQL and Aurora PostgreSQL.",
     citations=["164.312(b)", "164.308(a)(1)(ii)(D)"],
     severity="medium",
     resource_types=[INSTANCE, CLUSTER],
-    remediation="Set `enabledCloudwatchLogsExports` to the engine's log types; for MySQL/MariaDB audit logs also "
-                "enable the audit plugin (option group or `server_audit_logging`), for PostgreSQL set `log_statement`/"
-                "`pgaudit` in the parameter group.",
-    notes="Aurora Serverless v1 clusters publish logs through parameters only and are not checked. "
-          "AWS Config: rds-logging-enabled.",
+    remediation="Set `enabledCloudwatchLogsExports` to include the engine's audit log: `[\"audit\", \"error\"]` for "
+                "MySQL/MariaDB/Aurora MySQL (and enable the audit plugin: `MARIADB_AUDIT_PLUGIN` in an option group, "
+                "or `server_audit_logging=1` in the Aurora cluster parameter group), `[\"postgresql\"]` for "
+                "PostgreSQL/Aurora PostgreSQL (with `pgaudit` or `log_statement` in the parameter group), "
+                "`[\"audit\", \"alert\"]` for Oracle, `[\"error\", \"agent\"]` for SQL Server, `[\"diag.log\"]` "
+                "for Db2.",
+    notes="The required export follows the engine (`core/helpers/log_exports.py`): MySQL family `audit`, "
+          "PostgreSQL family `postgresql`, Oracle `audit`, SQL Server `error` (SQL Server Audit itself writes to "
+          "S3 through an option group), Db2 `diag.log`; other engines need a non-empty list; RDS Custom engines "
+          "export no logs and are not checked. Aurora Serverless v1 clusters publish logs through parameters only "
+          "and are not checked. Aurora cluster members export through their cluster. AWS Config: rds-logging-enabled.",
 )
 def rds_cloudwatch_logs_exported(r, cfg):
     if _serverless_v1(r):
         return []
-    return r.expect_present("enabledCloudwatchLogsExports", LOG_HINT)
+    return exports_engine_audit_log(r, "enabledCloudwatchLogsExports", _engine(r))
 
 
 # =========================================================================== TLS via parameter groups

@@ -140,9 +140,11 @@ def redshift_audit_logging(stack, cfg):
     severity="medium",
     resource_types=[CLUSTER],
     remediation="Set `automatedSnapshotRetentionPeriod` to at least the required number of days (1-35).",
-    config={"minimumDays": {"type": "integer", "default": 1, "minimum": 1, "maximum": 35,
-                            "description": "Minimum automated snapshot retention in days (AWS default 1)."}},
-    notes="0 turns automated snapshots off. AWS Config: redshift-backup-enabled.",
+    config={"minimumDays": {"type": "integer", "default": 7, "minimum": 1, "maximum": 35,
+                            "description": "Minimum automated snapshot retention in days (7, as AWS Config's "
+                                           "redshift-backup-enabled; the AWS default is 1)."}},
+    notes="The AWS default is 1 day and 0 turns automated snapshots off; the default minimum of 7 days follows AWS "
+          "Config's redshift-backup-enabled (MinRetentionPeriod). AWS Config: redshift-backup-enabled.",
 )
 def redshift_snapshot_retention(r, cfg):
     return retention_check(r, "automatedSnapshotRetentionPeriod", cfg["minimumDays"], 1)

@@ -1,17 +1,31 @@
 """Whether an AWS Backup selection covers a data store (164.308(a)(7)(ii)(A)): resource ARNs,
-wildcards, tag conditions and the not-resources list, judged tri-state (True/False/UNKNOWN)."""
+wildcards, tag conditions and the not-resources list, judged tri-state (True/False/None).
+
+:class:`SelectionIndex` answers "which selections cover this store?" for every store of a stack with
+lookups built once (selections by the store they name, by the tag they select on, plus the few whose
+choice can only be judged store by store: ARN wildcards and unknown values), so a stack policy that
+asks it for each store stays linear.
+"""
 from __future__ import annotations
 
 import fnmatch
 
 from hipaa_policies.core.props import UNKNOWN, Props, as_list, is_unknown, unwrap
 
+SELECTION = "aws:backup/selection:Selection"
+
 # data store type -> (ARN service, ARN resource prefixes, properties holding its physical name)
 DATA_STORES = {
     "aws:rds/instance:Instance": ("rds", ("db:",), ("identifier",)),
     "aws:rds/cluster:Cluster": ("rds", ("cluster:",), ("clusterIdentifier",)),
     "aws:dynamodb/table:Table": ("dynamodb", ("table/",), ("name",)),
-    "aws:efs/fileSystem:FileSystem": ("elasticfilesystem", ("file-system/",), ()),
+    "aws:efs/fileSystem:FileSystem": ("elasticfilesystem", ("file-system/",), ("id",)),
+    "aws:ebs/volume:Volume": ("ec2", ("volume/",), ("id",)),
+    "aws:ec2/instance:Instance": ("ec2", ("instance/",), ("id",)),
+    "aws:fsx/windowsFileSystem:WindowsFileSystem": ("fsx", ("file-system/",), ("id",)),
+    "aws:fsx/lustreFileSystem:LustreFileSystem": ("fsx", ("file-system/",), ("id",)),
+    "aws:fsx/ontapFileSystem:OntapFileSystem": ("fsx", ("file-system/",), ("id",)),
+    "aws:fsx/openZfsFileSystem:OpenZfsFileSystem": ("fsx", ("file-system/",), ("id",)),
 }
 
 
@@ -81,12 +95,21 @@ def _or(a, b):
     return False
 
 
+def _resolve(stack, sel, prop, types):
+    """``stack.resolve`` for a selection's ARN list, where an unknown value whose property depends on
+    resources of other types (the value is built from their outputs) is no open link to ``types``."""
+    targets, open_link = stack.resolve(sel, prop, types)
+    if open_link and not targets and sel.property_dependencies.get(prop):
+        return targets, False
+    return targets, open_link
+
+
 def covers(stack, sel, store):
     """True / False / None (cannot tell until deployment)."""
     store_type = store.type
     # resources: explicit links, ARN patterns
     chosen = False
-    targets, open_link = stack.resolve(sel, "resources", [store_type])
+    targets, open_link = _resolve(stack, sel, "resources", [store_type])
     if any(t.urn == store.urn for t in targets):
         chosen = True
     elif open_link:
@@ -94,7 +117,7 @@ def covers(stack, sel, store):
     else:
         values = _strings(sel.get("resources"))
         if values is UNKNOWN:
-            chosen = None
+            chosen = False if sel.property_dependencies.get("resources") else None
         else:
             for v in values:
                 if "*" in v:
@@ -130,9 +153,77 @@ def covers(stack, sel, store):
     if chosen is False:
         return False
     # notResources excludes
-    excluded, open_excl = stack.resolve(sel, "notResources", [store_type])
+    excluded, open_excl = _resolve(stack, sel, "notResources", [store_type])
     if any(t.urn == store.urn for t in excluded):
         return False
     if open_excl:
         chosen = _and(chosen, None)
     return chosen
+
+
+class SelectionIndex:
+    """The stack's AWS Backup selections, indexed once for many :meth:`verdict` calls."""
+
+    def __init__(self, stack, store_types=tuple(DATA_STORES)):
+        self.stack = stack
+        self.explicit = {}   # store URN -> selections naming it
+        self.by_tag = {}     # (key, value) -> selections choosing by that tag
+        self.tag_based = []  # every selection choosing by a known tag
+        self.per_store = []  # wildcards, unresolvable links, unknown tags: judged store by store
+        types = list(store_types)
+        for sel in stack.of_type(SELECTION):
+            targets, open_link = _resolve(stack, sel, "resources", types)
+            for t in targets:
+                self.explicit.setdefault(t.urn, []).append(sel)
+            values = _strings(sel.get("resources"))
+            if values is UNKNOWN:
+                judge_each = not sel.property_dependencies.get("resources")
+            else:
+                judge_each = open_link or any("*" in v for v in values)
+            tags = sel.get("selectionTags")
+            if is_unknown(tags):
+                judge_each = True
+            else:
+                tagged = False
+                for _, t in Props(sel.raw).items("selectionTags"):
+                    kind, key, value = t.str("type"), t.get("key"), t.get("value")
+                    if UNKNOWN in (kind, key, value) or is_unknown(key) or is_unknown(value):
+                        judge_each = True
+                    elif isinstance(kind, str) and kind.upper() == "STRINGEQUALS" and isinstance(key, str) \
+                            and isinstance(value, str):
+                        self.by_tag.setdefault((key, value), []).append(sel)
+                        tagged = True
+                if tagged:
+                    self.tag_based.append(sel)
+            if judge_each:
+                self.per_store.append(sel)
+
+    def candidates(self, store):
+        found = {}
+        for sel in self.explicit.get(store.urn, ()):
+            found[sel.urn] = sel
+        tags = store.get("tags")
+        if is_unknown(tags):
+            for sel in self.tag_based:
+                found[sel.urn] = sel
+        elif isinstance(tags, dict):
+            for key, value in tags.items():
+                value = unwrap(value)
+                if is_unknown(value):
+                    for sel in self.tag_based:
+                        found[sel.urn] = sel
+                elif isinstance(key, str) and isinstance(value, str):
+                    for sel in self.by_tag.get((key, value), ()):
+                        found[sel.urn] = sel
+        for sel in self.per_store:
+            found[sel.urn] = sel
+        return list(found.values())
+
+    def verdict(self, store):
+        """True / False / None: some selection of the stack covers the store."""
+        verdict = False
+        for sel in self.candidates(store):
+            verdict = _or(verdict, covers(self.stack, sel, store))
+            if verdict is True:
+                return True
+        return verdict
