@@ -11,11 +11,11 @@ settings) are recognised too.
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 
+from hipaa_policies.core.helpers.policy_documents import UNPARSEABLE, UnparseableDocument, parse_statements, read
+from hipaa_policies.core.helpers.principals import names_everyone, public_findings
 from hipaa_policies.core.props import FAIL, MISSING, UNKNOWN, UNVERIFIED, Finding, Props
 from hipaa_policies.core.policy import remediation_for, resource_policy, stack_policy
-from hipaa_policies.core.helpers.policy_documents import Unparseable, policy_document, statements, str_values
 
 BUCKET = "aws:s3/bucket:Bucket"
 SSE_CONFIG = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
@@ -323,82 +323,115 @@ def s3_bucket_access_logging(stack, cfg):
 
 
 # =========================================================================== transport security
-SECURE_TRANSPORT = "a `Deny` statement for `Principal: \"*\"` with `Condition: {Bool: {aws:SecureTransport: false}}`"
+SECURE_TRANSPORT = ("a `Deny` statement for `Principal: \"*\"` on the bucket's objects (`arn:aws:s3:::<bucket>/*`) "
+                    "with `Condition: {Bool: {aws:SecureTransport: false}}`")
+OBJECTS_TOO = "the bucket's objects too (`arn:aws:s3:::<bucket>/*`), not only the bucket ARN"
 
 
-def _principal_is_everyone(principal) -> bool:
-    if principal == "*":
-        return True
-    if isinstance(principal, dict):
-        return any("*" in str_values(v) for k, v in principal.items() if str(k).upper() == "AWS")
+def _covers_objects(st) -> bool:
+    if st.not_resources is not None:
+        return not any("/" in r for r in st.not_resources)
+    for r in st.resources or ():
+        if r == "*" or r.endswith("*") or "/" in r.split(":::", 1)[-1]:
+            return True
     return False
 
 
-def _denies_insecure_transport(doc) -> bool:
-    for stmt in statements(doc):
-        effect = stmt.get("Effect")
-        if not (isinstance(effect, str) and effect.strip().lower() == "deny"):
-            continue
-        if not _principal_is_everyone(stmt.get("Principal")):
-            continue
-        actions = [a.lower() for a in str_values(stmt.get("Action"))]
-        if not any(fnmatch.fnmatchcase("s3:getobject", a) for a in actions):
-            continue
-        condition = stmt.get("Condition")
-        if not isinstance(condition, dict):
-            continue
-        for op, block in condition.items():
-            if str(op).lower() not in ("bool", "boolifexists") or not isinstance(block, dict):
-                continue
-            for key, value in block.items():
-                values = value if isinstance(value, list) else [value]
-                if str(key).lower() == "aws:securetransport" and any(
-                        v is False or (isinstance(v, str) and v.strip().lower() == "false") for v in values):
-                    return True
+def _insecure_transport_deny(st) -> bool:
+    for op, key, values in st.condition_entries():
+        if key == "aws:securetransport" and op in ("bool", "boolifexists") and any(
+                v is False or (isinstance(v, str) and v.strip().lower() == "false") for v in values):
+            return True
     return False
 
 
-def _policy_status(value):
-    """True (denies insecure transport) / False / UNKNOWN."""
-    try:
-        doc = policy_document(value)
-    except Unparseable:
-        return False
-    if doc is UNKNOWN:
-        return UNKNOWN
-    return _denies_insecure_transport(doc)
+def _transport_status(value, path):
+    """(True / False / UNKNOWN / UNPARSEABLE, path to name) for one bucket policy document:
+    True when a deny of insecure transport covers the objects."""
+    doc = read(value)
+    if doc is UNKNOWN or doc is UNPARSEABLE:
+        return doc, path
+    bucket_only = None
+    for st in parse_statements(doc, path):
+        if not (st.denies and names_everyone(st.principal) and st.covers("s3:getobject")
+                and _insecure_transport_deny(st)):
+            continue
+        if _covers_objects(st):
+            return True, path
+        bucket_only = bucket_only or f"{st.path}.Resource"
+    return (False, bucket_only) if bucket_only else (False, path)
 
 
 @stack_policy(
     name="s3-bucket-secure-transport",
-    description="S3 bucket policies must deny requests that do not use TLS (aws:SecureTransport false).",
+    description="S3 bucket policies must deny requests to the bucket's objects that do not use TLS "
+                "(aws:SecureTransport false).",
     citations=["164.312(e)(1)", "164.312(e)(2)(i)"],
     severity="high",
     resource_types=[BUCKET, BUCKET_POLICY],
     remediation="Declare an `aws.s3.BucketPolicy` for the bucket with a statement `{\"Effect\": \"Deny\", "
                 "\"Principal\": \"*\", \"Action\": \"s3:*\", \"Resource\": [<bucket ARN>, <bucket ARN>/*], "
                 "\"Condition\": {\"Bool\": {\"aws:SecureTransport\": \"false\"}}}`.",
+    notes="The deny must cover the objects (`<bucket ARN>/*`, a wildcard or `*`): a deny on the bucket ARN alone "
+          "leaves every `GetObject` over plain HTTP allowed. A policy document that is not known until deployment "
+          "(an output, or `aws.iam.get_policy_document` under the offline scan's mocks, which compute no data "
+          "source) and one that is not JSON are unverified, never failed.",
 )
 def s3_bucket_secure_transport(stack, cfg):
     findings = []
     for bucket in stack.of_type(BUCKET):
         links = stack.referrers(bucket, [BUCKET_POLICY], "bucket")
-        results = [("BucketPolicy.policy", _policy_status(c.get("policy"))) for c in links.resources]
+        results = [_transport_status(c.get("policy"), "BucketPolicy.policy") for c in links.resources]
         if bucket.has("policy"):
-            results.append(("policy", _policy_status(bucket.get("policy"))))
-        if any(ok is True for _p, ok in results):
+            results.append(_transport_status(bucket.get("policy"), "policy"))
+        if any(ok is True for ok, _p in results):
             continue
-        unknown = [p for p, ok in results if ok is UNKNOWN]
-        if unknown:
+        unknown = [p for ok, p in results if ok is UNKNOWN]
+        unparseable = [p for ok, p in results if ok is UNPARSEABLE]
+        bucket_only = [p for ok, p in results if ok is False and p.endswith(".Resource")]
+        if bucket_only:
+            findings.append(Finding(bucket_only[0], OBJECTS_TOO, FAIL, bucket.urn))
+        elif unknown:
             findings.append(Finding(unknown[0], SECURE_TRANSPORT, UNVERIFIED, bucket.urn))
+        elif unparseable:
+            findings.append(UnparseableDocument(unparseable[0], SECURE_TRANSPORT, UNVERIFIED, bucket.urn))
         elif links.unresolved:
             findings.append(_open_link(bucket, "BucketPolicy", SECURE_TRANSPORT))
         elif results:
-            findings.append(Finding(results[0][0], SECURE_TRANSPORT, FAIL, bucket.urn))
+            findings.append(Finding(results[0][1], SECURE_TRANSPORT, FAIL, bucket.urn))
         else:
             findings.append(Finding("BucketPolicy", "declared for this bucket with " + SECURE_TRANSPORT,
                                     FAIL, bucket.urn))
     return findings
+
+
+# =========================================================================== public bucket policies
+PAB_NOTE = "; a public access block does not make this safe, since it can be removed later"
+
+
+@resource_policy(
+    name="s3-bucket-policy-no-public-principal",
+    description="S3 bucket policies must not allow everyone (`Principal: \"*\"`) without a condition that "
+                "restricts the caller's account, organisation or network.",
+    citations=["164.312(a)(1)", "164.308(a)(4)(ii)(B)"],
+    severity="critical",
+    resource_types=[BUCKET_POLICY, BUCKET],
+    remediation="Name the principals (account roots, roles) in each `Allow` statement of the bucket policy, or add a "
+                "condition such as `aws:PrincipalOrgID`, `aws:SourceVpce` or `aws:SourceArn`; serve public content "
+                "through CloudFront with origin access control instead of a public bucket policy.",
+    notes="Shared public-principal analysis (also used for SQS, SNS, ECR, Secrets Manager, OpenSearch, KMS, API "
+          "Gateway and IAM trust policies): an `Allow` is public when its `Principal` is `*` or `{AWS: \"*\"}` (or a "
+          "list or ARN pattern with `*`), or it uses `NotPrincipal`, unless a positive condition (not `...IfExists`, "
+          "not negated) on `aws:SourceArn`, `aws:SourceAccount`, `aws:SourceOwner`, `aws:SourceVpc`, "
+          "`aws:SourceVpce`, `aws:SourceIp`, `aws:PrincipalOrgID`, `aws:PrincipalAccount`, `aws:PrincipalArn` and "
+          "similar keys restricts it, or a `Deny` for everyone covering its actions applies unless such a key "
+          "matches. A public access block with `restrictPublicBuckets` blocks the grant today but is a separate "
+          "resource that can be removed, so the policy itself must be closed.",
+)
+def s3_bucket_policy_no_public_principal(r, cfg):
+    if r.type == BUCKET_POLICY:  # `policy` is required: absent means computed by a data source
+        return public_findings(r.get("policy"), "policy", note=PAB_NOTE, absent=UNKNOWN)
+    return public_findings(r.get("policy"), "policy", note=PAB_NOTE)
 
 
 # =========================================================================== object lock
