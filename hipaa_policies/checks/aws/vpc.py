@@ -178,25 +178,26 @@ NACL_EXPECTED = ("limited to the protocols and ports the subnet serves (not ever
 
 
 def _all_traffic(rule, action_key):
-    """True / False / UNKNOWN: an ingress entry allows every port from the internet."""
-    action = rule.str(action_key)
-    proto = rule.get("protocol")
+    """(True / False / UNKNOWN, the deciding property when unknown): an ingress entry allows every
+    port from the internet."""
+    for key in (action_key, "protocol", "cidrBlock", "ipv6CidrBlock"):
+        if rule.get(key) is UNKNOWN:
+            return UNKNOWN, key
+    action, proto = rule.str(action_key), rule.get("protocol")
     sources = [rule.get("cidrBlock"), rule.get("ipv6CidrBlock")]
-    if action is UNKNOWN or proto is UNKNOWN or UNKNOWN in sources:
-        return UNKNOWN
     if not (isinstance(action, str) and action.strip().lower() == "allow"):
-        return False
+        return False, None
     if not any(isinstance(s, str) and s.strip() in WORLD for s in sources):
-        return False
+        return False, None
     proto = str(int(proto)) if isinstance(proto, float) else str(proto).strip().lower()
     if proto in ("-1", "all"):
-        return True
+        return True, None
     if proto in ("6", "17", "tcp", "udp"):
         low, high = rule.num("fromPort"), rule.num("toPort")
         if low is UNKNOWN or high is UNKNOWN:
-            return UNKNOWN
-        return isinstance(low, float) and isinstance(high, float) and low <= 0 and high >= 65535
-    return False
+            return UNKNOWN, "fromPort" if low is UNKNOWN else "toPort"
+        return isinstance(low, float) and isinstance(high, float) and low <= 0 and high >= 65535, None
+    return False, None
 
 
 @resource_policy(
@@ -216,15 +217,15 @@ def vpc_network_acl_no_allow_all_ingress(r, cfg):
         egress = r.bool("egress")
         if egress is True:
             return []
-        state = _all_traffic(r, "ruleAction")
-        if state is True and egress is not UNKNOWN:
-            return r.fail("protocol", NACL_EXPECTED)
-        return r.unverified("protocol", NACL_EXPECTED) if state is not False else []
+        state, unknown_key = _all_traffic(r, "ruleAction")
+        if state is True:
+            return r.unverified("egress", NACL_EXPECTED) if egress is UNKNOWN else r.fail("protocol", NACL_EXPECTED)
+        return r.unverified(unknown_key, NACL_EXPECTED) if state is UNKNOWN else []
     if r.list("ingress") is UNKNOWN:
         return r.unverified("ingress", NACL_EXPECTED)
     findings = []
     for path, rule in r.items("ingress"):
-        state = _all_traffic(rule, "action")
+        state, _key = _all_traffic(rule, "action")
         if state is True:
             findings += r.fail(path, NACL_EXPECTED)
         elif state is UNKNOWN:
