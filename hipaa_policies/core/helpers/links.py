@@ -17,13 +17,14 @@ from hipaa_policies.core.props import UNKNOWN, UNVERIFIED, Finding, is_unknown
 
 @dataclasses.dataclass(frozen=True)
 class LinkedUnknown(Finding):
-    """Unverified because a resource linked through ``path`` (or its setting) is not known yet."""
+    """Unverified because the resource linked through ``path`` (or its setting) is outside the stack
+    or not known until deployment."""
 
     status: str = UNVERIFIED
 
     def message(self) -> str:
-        return (f"unverified: a resource linked through `{self.path}` is not known until deployment; "
-                f"expected {self.expected}.")
+        return (f"unverified: what `{self.path}` links to cannot be checked (it is not in the stack, or not known "
+                f"until deployment); expected {self.expected}.")
 
 
 def references(stack, r, prop: str, target_types: Sequence[str]) -> Tuple[Set[str], bool]:
