@@ -1,4 +1,5 @@
-"""Amazon S3: encryption, public access, versioning, logging, transport security, retention.
+"""Amazon S3: encryption, public access (ACLs, bucket policies), ACLs disabled, versioning, logging,
+transport security, retention, Object Lock on CloudTrail buckets, replication.
 
 pulumi-aws v7 declares a bucket's settings as separate resources (encryption, versioning, public
 access block, logging, policy, lifecycle, ACL...) linked by their ``bucket`` input, so most checks
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from hipaa_policies.core import tokens
+from hipaa_policies.core.helpers.links import LinkedUnknown
 from hipaa_policies.core.helpers.policy_documents import UNPARSEABLE, UnparseableDocument, parse_statements, read
 from hipaa_policies.core.helpers.principals import names_everyone, public_findings
 from hipaa_policies.core.props import FAIL, MISSING, UNKNOWN, UNVERIFIED, Finding, Props
@@ -251,6 +254,10 @@ def s3_bucket_versioning_declared(stack, cfg):
     severity="medium",
     resource_types=[VERSIONING],
     remediation="Set `versioningConfiguration.status: Enabled` on the `aws.s3.BucketVersioning`.",
+    notes="Not required (anchor rule s3-version-lifecycle-policy-check): a lifecycle configuration on versioned "
+          "buckets. Expiring noncurrent versions controls cost; it removes the very copies that let ePHI be "
+          "recovered, so its absence is no ePHI weakness. Expirations that are too short on audit-log buckets are "
+          "checked by s3-audit-bucket-retention.",
 )
 def s3_bucket_versioning_enabled(r, cfg):
     return r.expect_in("versioningConfiguration.status", ["Enabled"], "`Enabled`")
@@ -296,6 +303,9 @@ def _log_targets(stack):
     resource_types=[BUCKET, LOGGING],
     remediation="Declare `aws.s3.BucketLogging(bucket=<bucket>.id, target_bucket=<log bucket>.id, "
                 "target_prefix=\"<bucket>/\")` for the bucket (or use CloudTrail S3 data events).",
+    notes="Not required (anchor rule s3-event-notifications-enabled): S3 event notifications. They trigger "
+          "processing, not audit: object-level activity is recorded by these access logs and CloudTrail data "
+          "events, so a bucket without notifications has no ePHI weakness.",
     config={"exemptLogTargets": {"type": "boolean", "default": True,
                                  "description": "Do not require access logging on buckets that are themselves "
                                                 "access-log targets (a bucket logging to itself loops)."}},
@@ -562,4 +572,185 @@ def s3_replication_kms(r, cfg):
         if isinstance(status, str) and status.lower() == "disabled":
             continue
         findings += rule.expect_present(key_path, "a KMS key ARN for the replicas")
+    return findings
+
+
+# =========================================================================== ACLs disabled
+OWNERSHIP_CONTROLS = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+ACLS_EXPECTED = ("`BucketOwnerEnforced` (ACLs disabled: access is decided by policies alone, and no object can carry "
+                 "its own grant)")
+
+
+@stack_policy(
+    name="s3-bucket-acls-disabled",
+    description="S3 buckets must keep ACLs disabled (Object Ownership `BucketOwnerEnforced`).",
+    citations=["164.312(a)(1)", "164.308(a)(4)(ii)(B)"],
+    severity="low",
+    resource_types=[BUCKET, OWNERSHIP_CONTROLS, ACL],
+    remediation="Declare `aws.s3.BucketOwnershipControls(bucket=<bucket>.id, rule={\"object_ownership\": "
+                "\"BucketOwnerEnforced\"})` (the default for buckets created since April 2023) and remove "
+                "`aws.s3.BucketAcl` resources and inline `acl`/`grants`.",
+    notes="AWS Config s3-bucket-acl-prohibited. A bucket without `BucketOwnershipControls` gets `BucketOwnerEnforced` "
+          "(AWS's default since April 2023) and passes unless the stack gives it an ACL (`aws.s3.BucketAcl`, or a "
+          "deprecated inline `acl` other than `private` or `grants`), which requires ACLs enabled. Public ACL grants "
+          "themselves are checked by s3-bucket-no-public-acl.",
+)
+def s3_bucket_acls_disabled(stack, cfg):
+    findings = []
+    for bucket in stack.of_type(BUCKET):
+        controls = stack.referrers(bucket, [OWNERSHIP_CONTROLS], "bucket")
+        modes = [c.str("rule.objectOwnership") for c in controls.resources]
+        if any(isinstance(m, str) and m.strip() != "BucketOwnerEnforced" for m in modes):
+            findings.append(Finding("BucketOwnershipControls.rule.objectOwnership", ACLS_EXPECTED, FAIL, bucket.urn))
+            continue
+        if UNKNOWN in modes:
+            findings.append(Finding("BucketOwnershipControls.rule.objectOwnership", ACLS_EXPECTED, UNVERIFIED,
+                                    bucket.urn))
+            continue
+        if modes:
+            continue  # enforced: an ACL resource would be rejected at deployment
+        acl = bucket.str("acl")
+        grants = bucket.list("grants")
+        if stack.referrers(bucket, [ACL], "bucket").resources or (
+                isinstance(acl, str) and acl.strip().lower() != "private") or (grants is not UNKNOWN and grants):
+            findings.append(Finding("BucketOwnershipControls", "declared for this bucket with `rule.objectOwnership` "
+                                    + ACLS_EXPECTED + "; the bucket is given an ACL", FAIL, bucket.urn))
+        elif acl is UNKNOWN or grants is UNKNOWN:
+            findings.append(Finding("acl", "`private` or absent (ACLs disabled)", UNVERIFIED, bucket.urn))
+    return findings
+
+
+# =========================================================================== Object Lock on CloudTrail buckets
+LOCK_EXPECTED = ("an `aws.s3.BucketObjectLockConfiguration` for this CloudTrail bucket with `rule.defaultRetention` "
+                 "(`COMPLIANCE` or `GOVERNANCE` mode and `days` or `years`)")
+
+
+def _lock_state(bucket, stack):
+    """True / False / UNKNOWN: a default retention locks new objects of the bucket."""
+    states = []
+    for conf in stack.referrers(bucket, [OBJECT_LOCK], "bucket").resources:
+        mode = conf.get("rule.defaultRetention.mode")
+        states.append(UNKNOWN if mode is UNKNOWN or conf.get("rule") is UNKNOWN else
+                      isinstance(mode, str) and bool(mode.strip()))
+    inline = bucket.get("objectLockConfiguration.rule.defaultRetention.mode")
+    if inline is not MISSING:
+        states.append(UNKNOWN if inline is UNKNOWN else isinstance(inline, str) and bool(inline.strip()))
+    if True in states:
+        return True
+    return UNKNOWN if UNKNOWN in states else False
+
+
+@stack_policy(
+    name="s3-cloudtrail-bucket-object-lock",
+    description="Buckets that receive CloudTrail logs must lock new objects with S3 Object Lock default retention, so "
+                "audit records cannot be deleted or overwritten.",
+    citations=["164.312(b)", "164.312(c)(1)", "164.316(b)(2)(i)"],
+    severity="medium",
+    resource_types=[BUCKET, OBJECT_LOCK, TRAIL],
+    remediation="Create the trail's bucket with `objectLockEnabled: true` and declare "
+                "`aws.s3.BucketObjectLockConfiguration(bucket=<bucket>.id, rule={\"default_retention\": "
+                "{\"mode\": \"COMPLIANCE\", \"years\": 6}})` (GOVERNANCE lets privileged roles shorten it).",
+    notes="Anchors: Steampipe/Prowler object-lock checks on audit-log buckets. The trail's `s3BucketName` is joined to "
+          "the bucket. Buckets that receive S3 server access logs are not required to lock: S3 does not deliver "
+          "access logs to a bucket with a default Object Lock retention, so their protection is versioning, "
+          "replication and s3-audit-bucket-retention. A trail whose bucket is unknown until deployment makes "
+          "unlocked buckets unverified.",
+)
+def s3_cloudtrail_bucket_object_lock(stack, cfg):
+    trail_buckets, unknown = set(), False
+    for trail in stack.of_type(TRAIL):
+        targets, open_link = stack.resolve(trail, "s3BucketName", [BUCKET])
+        unknown = unknown or open_link
+        trail_buckets.update(t.urn for t in targets)
+    if not trail_buckets and not unknown:
+        return []
+    findings = []
+    for bucket in stack.of_type(BUCKET):
+        if bucket.urn not in trail_buckets and not unknown:
+            continue
+        state = _lock_state(bucket, stack)
+        if state is True:
+            continue
+        if bucket.urn in trail_buckets:
+            findings.append(Finding("BucketObjectLockConfiguration", LOCK_EXPECTED,
+                                    UNVERIFIED if state is UNKNOWN else FAIL, bucket.urn))
+        else:
+            findings.append(LinkedUnknown("Trail.s3BucketName", LOCK_EXPECTED, UNVERIFIED, bucket.urn))
+    return findings
+
+
+# =========================================================================== replication
+REPLICATION_EXPECTED = ("an `aws.s3.BucketReplicationConfig` for this bucket with an enabled rule replicating to a "
+                        "bucket in another Region or account")
+
+
+def _replication_destinations(stack):
+    """URNs of buckets that receive replicas (they need no replication of their own)."""
+    ident = stack._targets_of_type((BUCKET,))
+    urns = set()
+    for conf in stack.of_type(REPLICATION):
+        urns |= {u for u in conf.property_dependencies.get("rules", ()) if u in stack.by_urn
+                 and tokens.canonical(stack.by_urn[u].type) == BUCKET}
+        for _path, rule in conf.items("rules"):
+            dest = rule.str("destination.bucket")
+            if isinstance(dest, str):
+                name = dest.split(":::", 1)[-1]
+                urns |= {t.urn for t in ident.get(dest, ()) or ident.get(name, ())}
+    return urns
+
+
+def _replicates(bucket, stack):
+    states = []
+    for conf in stack.referrers(bucket, [REPLICATION], "bucket").resources:
+        rules = conf.list("rules")
+        if rules is UNKNOWN:
+            states.append(UNKNOWN)
+            continue
+        for _path, rule in conf.items("rules"):
+            status = rule.str("status")
+            states.append(UNKNOWN if status is UNKNOWN else isinstance(status, str) and status.lower() == "enabled")
+    if bucket.has("replicationConfiguration"):
+        rules = bucket.list("replicationConfiguration.rules")
+        if rules is UNKNOWN:
+            states.append(UNKNOWN)
+        else:
+            for _path, rule in bucket.items("replicationConfiguration.rules"):
+                status = rule.str("status")
+                states.append(UNKNOWN if status is UNKNOWN else isinstance(status, str) and status.lower() == "enabled")
+    if True in states:
+        return True
+    return UNKNOWN if UNKNOWN in states else False
+
+
+@stack_policy(
+    name="s3-bucket-replication",
+    description="S3 buckets holding ePHI should replicate to another Region or account, so a regional outage or an "
+                "account compromise does not take the only copy.",
+    citations=["164.308(a)(7)(ii)(B)", "164.308(a)(7)(ii)(A)", "164.310(d)(2)(iv)"],
+    severity="low",
+    resource_types=[BUCKET, REPLICATION],
+    remediation="Enable versioning on source and destination and declare `aws.s3.BucketReplicationConfig(bucket="
+                "<bucket>.id, role=<replication role>.arn, rules=[{\"status\": \"Enabled\", \"destination\": "
+                "{\"bucket\": <replica bucket ARN>, \"encryption_configuration\": {\"replica_kms_key_id\": <key>}}, "
+                "\"source_selection_criteria\": {\"sse_kms_encrypted_objects\": {\"status\": \"Enabled\"}}}])`.",
+    notes="AWS Config s3-bucket-replication-enabled. Buckets that are replication destinations are not required to "
+          "replicate again. With PHI scoping only buckets classified as PHI are checked; unscoped, every bucket is. "
+          "AWS Backup for S3 is an alternative: exempt the bucket with that reason.",
+)
+def s3_bucket_replication(stack, cfg):
+    replicas = _replication_destinations(stack)
+    findings = []
+    for bucket in stack.of_type(BUCKET):
+        if bucket.urn in replicas:
+            continue
+        state = _replicates(bucket, stack)
+        if state is True:
+            continue
+        links = stack.referrers(bucket, [REPLICATION], "bucket")
+        if state is UNKNOWN:
+            findings.append(Finding("BucketReplicationConfig.rules", REPLICATION_EXPECTED, UNVERIFIED, bucket.urn))
+        elif links.unresolved:
+            findings.append(_open_link(bucket, "BucketReplicationConfig", "an enabled rule"))
+        else:
+            findings.append(Finding("BucketReplicationConfig", REPLICATION_EXPECTED, FAIL, bucket.urn))
     return findings
