@@ -181,3 +181,28 @@ def emr_master_node_not_public(stack, cfg):
         elif UNKNOWN in states or unresolved:
             findings.append(LinkedUnknown("ec2Attributes.subnetId", PRIVATE_EXPECTED, UNVERIFIED, cluster.urn))
     return findings
+
+
+BLOCK_PUBLIC_ACCESS = "aws:emr/blockPublicAccessConfiguration:BlockPublicAccessConfiguration"
+
+
+@resource_policy(
+    name="emr-block-public-access",
+    description="The account's EMR block public access configuration must block security group rules open to the "
+                "internet, with no permitted port ranges.",
+    citations=["164.312(a)(1)", "164.312(e)(1)"],
+    severity="medium",
+    resource_types=[BLOCK_PUBLIC_ACCESS],
+    remediation="Set `blockPublicSecurityGroupRules: true` and drop `permittedPublicSecurityGroupRuleRanges` (AWS's "
+                "default exception opens port 22); reach clusters through Session Manager or a VPN.",
+    notes="Prowler emr_cluster_account_public_block_enabled. Declared configurations are checked; any permitted "
+          "range lets a cluster security group accept that port from `0.0.0.0/0`.",
+)
+def emr_block_public_access(r, cfg):
+    findings = r.expect_true("blockPublicSecurityGroupRules")
+    ranges = r.list("permittedPublicSecurityGroupRuleRanges")
+    if ranges is UNKNOWN:
+        findings += r.unverified("permittedPublicSecurityGroupRuleRanges", "empty (no port open to the internet)")
+    elif ranges:
+        findings += r.fail("permittedPublicSecurityGroupRuleRanges", "empty (no port open to the internet)")
+    return findings
