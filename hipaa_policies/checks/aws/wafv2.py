@@ -68,7 +68,7 @@ def _internet_facing_alb(lb):
     name="wafv2-web-acl-associated",
     description="Internet-facing Application Load Balancers and API Gateway REST stages must be protected by a "
                 "WAFv2 web ACL.",
-    citations=["164.308(a)(1)(ii)(B)", "164.308(a)(5)(ii)(B)", "164.312(a)(1)"],
+    citations=["164.308(a)(1)(ii)(B)", "164.308(a)(5)(ii)(B)"],
     severity="medium",
     resource_types=[LOAD_BALANCER, REST_STAGE, WEB_ACL_ASSOCIATION],
     remediation="Declare `aws.wafv2.WebAcl(scope=\"REGIONAL\", ...)` with managed rule groups (e.g. "
