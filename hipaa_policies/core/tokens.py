@@ -35,6 +35,7 @@ ALIASES: Dict[str, Tuple[str, ...]] = {
     "aws:elb/loadBalancer:LoadBalancer": ("aws:elasticloadbalancing/loadBalancer:LoadBalancer",),
     # Amazon OpenSearch Service kept the Elasticsearch resource for legacy domains.
     "aws:opensearch/domain:Domain": ("aws:elasticsearch/domain:Domain",),
+    "aws:opensearch/domainPolicy:DomainPolicy": ("aws:elasticsearch/domainPolicy:DomainPolicy",),
 }
 
 # Tokens accepted as legacy spellings although the installed pulumi-aws no longer defines them.

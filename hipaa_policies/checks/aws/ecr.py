@@ -1,5 +1,6 @@
 """Amazon ECR: images scanned for vulnerabilities on push and tags immutable
-(164.308(a)(5)(ii)(B)), repositories encrypted with KMS (164.312(a)(2)(iv)).
+(164.308(a)(5)(ii)(B)), repositories encrypted with KMS (164.312(a)(2)(iv)), repository and
+registry policies closed to the public (164.312(a)(1)).
 
 Scanning can be set on the repository (``imageScanningConfiguration.scanOnPush``) or, for the
 whole registry, by an ``aws.ecr.RegistryScanningConfiguration`` whose rules scan on push or
@@ -9,6 +10,9 @@ from __future__ import annotations
 
 import fnmatch
 
+from hipaa_policies.core.helpers.policy_documents import document_findings
+from hipaa_policies.core.helpers.principals import (NO_PUBLIC, NOT_PRINCIPAL, RESTRICTION_HINT, grants_any,
+                                                    public_statements)
 from hipaa_policies.core.props import FAIL, UNKNOWN, UNVERIFIED, Finding, is_unknown
 from hipaa_policies.core.policy import remediation_for, resource_policy, stack_policy
 
@@ -120,3 +124,35 @@ def _immutable(r, cfg):
     if is_unknown(value) or (isinstance(value, str) and value.upper().startswith("IMMUTABLE")):
         return None
     return {**r.raw, "imageTagMutability": "IMMUTABLE"}
+
+
+REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
+REGISTRY_POLICY = "aws:ecr/registryPolicy:RegistryPolicy"
+PUSH_ACTIONS = ("ecr:putimage", "ecr:initiatelayerupload", "ecr:uploadlayerpart", "ecr:completelayerupload",
+                "ecr:batchdeleteimage", "ecr:deleterepository", "ecr:setrepositorypolicy", "ecr:replicateimage",
+                "ecr:createrepository")
+
+
+@resource_policy(
+    name="ecr-repository-policy-no-public-principal",
+    description="ECR repository and registry policies must not let everyone (`Principal: \"*\"`) pull or, worse, "
+                "push images without a condition restricting the caller.",
+    citations=["164.312(a)(1)", "164.308(a)(4)(ii)(B)", "164.308(a)(5)(ii)(B)", "164.312(c)(1)"],
+    severity="critical",
+    resource_types=[REPOSITORY_POLICY, REGISTRY_POLICY],
+    remediation="Name the accounts or roles that pull (and, separately, push) in each `Allow` statement, or restrict "
+                "`Principal: \"*\"` with `aws:PrincipalOrgID`; publish public images through ECR Public instead.",
+    notes="Shared public-principal analysis (see s3-bucket-policy-no-public-principal). Push by anyone "
+          "(`ecr:PutImage`, layer uploads, `ecr:*`) lets a stranger replace the images your ePHI workloads run; "
+          "pull by anyone exposes the code and any secrets baked into images. Both fail; the message says which.",
+)
+def ecr_repository_policy_no_public_principal(r, cfg):
+    def judge(doc, path):
+        out = []
+        for st, element in public_statements(doc, path):
+            push = grants_any(st, PUSH_ACTIONS)
+            expected = (NOT_PRINCIPAL if element == "NotPrincipal" else RESTRICTION_HINT) + (
+                "; the statement lets anyone push images" if push else "; the statement lets anyone pull images")
+            out.append(Finding(f"{st.path}.{element}", expected))
+        return out
+    return document_findings(r.get("policy"), "policy", NO_PUBLIC, judge)

@@ -1,14 +1,13 @@
 """AWS KMS: automatic key rotation and a long deletion window (164.312(a)(2)(iv)), and key
 policies that never open a key to every principal (164.308(a)(4)(ii)(B), 164.312(a)(1)).
 
-Key policies are JSON strings (``policy`` on a key or an ``aws.kms.KeyPolicy``); they are parsed
-here and never echoed: findings name the statement and element only.
+Key policies (``policy`` on a key or an ``aws.kms.KeyPolicy``) go through the shared public-principal
+analysis (:mod:`hipaa_policies.core.helpers.principals`); findings name the statement and element only.
 """
 from __future__ import annotations
 
-import json
-
-from hipaa_policies.core.props import FAIL, UNKNOWN, UNKNOWN_SENTINELS, unwrap
+from hipaa_policies.core.helpers.principals import public_findings
+from hipaa_policies.core.props import FAIL, MISSING, UNKNOWN
 from hipaa_policies.core.policy import remediation_for, resource_policy
 
 KEY = "aws:kms/key:Key"
@@ -84,73 +83,24 @@ def kms_key_deletion_window(r, cfg):
 
 
 # ---------------------------------------------------------------------------------- key policies
-def _as_list(value):
-    return value if isinstance(value, list) else [value]
-
-
-def _wildcard_principal(principal) -> bool:
-    """True when a Principal element names everyone ("*", {"AWS": "*"} or an ARN pattern with *)."""
-    principal = unwrap(principal)
-    if isinstance(principal, str):
-        return "*" in principal
-    if isinstance(principal, dict):
-        for kind, ids in principal.items():
-            if str(kind).upper() != "AWS":
-                continue  # Service/Federated principals are AWS services or identity providers
-            for p in _as_list(unwrap(ids)):
-                if isinstance(p, str) and "*" in p:
-                    return True
-    return False
-
-
-def _has_condition(stmt) -> bool:
-    cond = stmt.get("Condition")
-    return isinstance(cond, dict) and any(isinstance(v, dict) and v for v in cond.values())
-
-
 @resource_policy(
     name="kms-key-policy-no-wildcard-principal",
-    description="KMS key policies must not allow every principal (`*`) without a restricting condition.",
+    description="KMS key policies must not allow every principal (`*`) without a condition restricting the caller.",
     citations=["164.308(a)(4)(ii)(B)", "164.312(a)(1)"],
     severity="critical",
     resource_types=[KEY, EXTERNAL_KEY, REPLICA_KEY, REPLICA_EXTERNAL_KEY, KEY_POLICY],
     remediation="Name specific principals (account root, roles) in each `Allow` statement, or add a `Condition` "
-                "such as `aws:PrincipalOrgID`, `aws:SourceAccount` or `kms:CallerAccount`; never use an `Allow` "
+                "such as `kms:CallerAccount`, `aws:PrincipalOrgID` or `aws:SourceAccount`; never use an `Allow` "
                 "with `NotPrincipal`.",
     default_level="mandatory",
     level_reason="a key open to every AWS principal exposes all ePHI encrypted under it; there is no "
                  "reasonable alternative to document instead",
-    notes="Any non-empty `Condition` counts as restricting; its keys are not evaluated. An omitted policy "
-          "(the default key policy) passes.",
+    notes="Shared public-principal analysis (see s3-bucket-policy-no-public-principal): a wildcard principal is "
+          "restricted only by a positive condition on a caller key such as `kms:CallerAccount` (the pattern of AWS "
+          "managed keys, with `kms:ViaService`), `aws:PrincipalOrgID`, `aws:PrincipalAccount` or `aws:SourceArn`; "
+          "other conditions (`kms:ViaService` alone, `kms:EncryptionContext...`) do not say who calls. An "
+          "omitted policy (the default key policy: account root only) passes; a document not known until "
+          "deployment or not JSON is unverified.",
 )
 def kms_key_policy_no_wildcard_principal(r, cfg):
-    raw = r.get("policy")
-    if raw is UNKNOWN:
-        return r.unverified("policy", "a key policy without unconditioned wildcard principals")
-    if not isinstance(raw, (str, dict)) or raw == "":
-        return []  # no policy: AWS applies the default key policy (account root only)
-    if isinstance(raw, str):
-        if any(s in raw for s in UNKNOWN_SENTINELS):
-            return r.unverified("policy", "a key policy without unconditioned wildcard principals")
-        try:
-            doc = json.loads(raw)
-        except (ValueError, RecursionError):
-            return r.fail("policy", "a valid JSON key policy document")
-    else:
-        doc = raw
-    if not isinstance(doc, dict):
-        return r.fail("policy", "a JSON object (key policy document)")
-    findings = []
-    statements = doc.get("Statement")
-    for i, stmt in enumerate(_as_list(statements) if statements is not None else []):
-        if not isinstance(stmt, dict):
-            continue
-        effect = stmt.get("Effect")
-        if not (isinstance(effect, str) and effect.lower() == "allow") or _has_condition(stmt):
-            continue
-        where = f"policy.Statement[{i}]"
-        if "NotPrincipal" in stmt:
-            findings += r.fail(f"{where}.NotPrincipal", "absent in an `Allow` statement (it allows everyone else)")
-        elif _wildcard_principal(stmt.get("Principal")):
-            findings += r.fail(f"{where}.Principal", "specific principals, or the statement restricted by a `Condition`")
-    return findings
+    return public_findings(r.get("policy"), "policy", absent=UNKNOWN if r.type == KEY_POLICY else MISSING)

@@ -1,4 +1,5 @@
-"""Amazon S3: encryption, public access, versioning, logging, transport security, retention.
+"""Amazon S3: encryption, public access (ACLs, bucket policies), ACLs disabled, versioning, logging,
+transport security, retention, Object Lock on CloudTrail buckets, replication.
 
 pulumi-aws v7 declares a bucket's settings as separate resources (encryption, versioning, public
 access block, logging, policy, lifecycle, ACL...) linked by their ``bucket`` input, so most checks
@@ -11,11 +12,13 @@ settings) are recognised too.
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 
+from hipaa_policies.core import tokens
+from hipaa_policies.core.helpers.links import LinkedUnknown
+from hipaa_policies.core.helpers.policy_documents import UNPARSEABLE, UnparseableDocument, parse_statements, read
+from hipaa_policies.core.helpers.principals import names_everyone, public_findings
 from hipaa_policies.core.props import FAIL, MISSING, UNKNOWN, UNVERIFIED, Finding, Props
 from hipaa_policies.core.policy import remediation_for, resource_policy, stack_policy
-from hipaa_policies.core.helpers.policy_documents import Unparseable, policy_document, statements, str_values
 
 BUCKET = "aws:s3/bucket:Bucket"
 SSE_CONFIG = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
@@ -251,6 +254,10 @@ def s3_bucket_versioning_declared(stack, cfg):
     severity="medium",
     resource_types=[VERSIONING],
     remediation="Set `versioningConfiguration.status: Enabled` on the `aws.s3.BucketVersioning`.",
+    notes="Not required (anchor rule s3-version-lifecycle-policy-check): a lifecycle configuration on versioned "
+          "buckets. Expiring noncurrent versions controls cost; it removes the very copies that let ePHI be "
+          "recovered, so its absence is no ePHI weakness. Expirations that are too short on audit-log buckets are "
+          "checked by s3-audit-bucket-retention.",
 )
 def s3_bucket_versioning_enabled(r, cfg):
     return r.expect_in("versioningConfiguration.status", ["Enabled"], "`Enabled`")
@@ -296,6 +303,9 @@ def _log_targets(stack):
     resource_types=[BUCKET, LOGGING],
     remediation="Declare `aws.s3.BucketLogging(bucket=<bucket>.id, target_bucket=<log bucket>.id, "
                 "target_prefix=\"<bucket>/\")` for the bucket (or use CloudTrail S3 data events).",
+    notes="Not required (anchor rule s3-event-notifications-enabled): S3 event notifications. They trigger "
+          "processing, not audit: object-level activity is recorded by these access logs and CloudTrail data "
+          "events, so a bucket without notifications has no ePHI weakness.",
     config={"exemptLogTargets": {"type": "boolean", "default": True,
                                  "description": "Do not require access logging on buckets that are themselves "
                                                 "access-log targets (a bucket logging to itself loops)."}},
@@ -323,82 +333,115 @@ def s3_bucket_access_logging(stack, cfg):
 
 
 # =========================================================================== transport security
-SECURE_TRANSPORT = "a `Deny` statement for `Principal: \"*\"` with `Condition: {Bool: {aws:SecureTransport: false}}`"
+SECURE_TRANSPORT = ("a `Deny` statement for `Principal: \"*\"` on the bucket's objects (`arn:aws:s3:::<bucket>/*`) "
+                    "with `Condition: {Bool: {aws:SecureTransport: false}}`")
+OBJECTS_TOO = "the bucket's objects too (`arn:aws:s3:::<bucket>/*`), not only the bucket ARN"
 
 
-def _principal_is_everyone(principal) -> bool:
-    if principal == "*":
-        return True
-    if isinstance(principal, dict):
-        return any("*" in str_values(v) for k, v in principal.items() if str(k).upper() == "AWS")
+def _covers_objects(st) -> bool:
+    if st.not_resources is not None:
+        return not any("/" in r for r in st.not_resources)
+    for r in st.resources or ():
+        if r == "*" or r.endswith("*") or "/" in r.split(":::", 1)[-1]:
+            return True
     return False
 
 
-def _denies_insecure_transport(doc) -> bool:
-    for stmt in statements(doc):
-        effect = stmt.get("Effect")
-        if not (isinstance(effect, str) and effect.strip().lower() == "deny"):
-            continue
-        if not _principal_is_everyone(stmt.get("Principal")):
-            continue
-        actions = [a.lower() for a in str_values(stmt.get("Action"))]
-        if not any(fnmatch.fnmatchcase("s3:getobject", a) for a in actions):
-            continue
-        condition = stmt.get("Condition")
-        if not isinstance(condition, dict):
-            continue
-        for op, block in condition.items():
-            if str(op).lower() not in ("bool", "boolifexists") or not isinstance(block, dict):
-                continue
-            for key, value in block.items():
-                values = value if isinstance(value, list) else [value]
-                if str(key).lower() == "aws:securetransport" and any(
-                        v is False or (isinstance(v, str) and v.strip().lower() == "false") for v in values):
-                    return True
+def _insecure_transport_deny(st) -> bool:
+    for op, key, values in st.condition_entries():
+        if key == "aws:securetransport" and op in ("bool", "boolifexists") and any(
+                v is False or (isinstance(v, str) and v.strip().lower() == "false") for v in values):
+            return True
     return False
 
 
-def _policy_status(value):
-    """True (denies insecure transport) / False / UNKNOWN."""
-    try:
-        doc = policy_document(value)
-    except Unparseable:
-        return False
-    if doc is UNKNOWN:
-        return UNKNOWN
-    return _denies_insecure_transport(doc)
+def _transport_status(value, path):
+    """(True / False / UNKNOWN / UNPARSEABLE, path to name) for one bucket policy document:
+    True when a deny of insecure transport covers the objects."""
+    doc = read(value)
+    if doc is UNKNOWN or doc is UNPARSEABLE:
+        return doc, path
+    bucket_only = None
+    for st in parse_statements(doc, path):
+        if not (st.denies and names_everyone(st.principal) and st.covers("s3:getobject")
+                and _insecure_transport_deny(st)):
+            continue
+        if _covers_objects(st):
+            return True, path
+        bucket_only = bucket_only or f"{st.path}.Resource"
+    return (False, bucket_only) if bucket_only else (False, path)
 
 
 @stack_policy(
     name="s3-bucket-secure-transport",
-    description="S3 bucket policies must deny requests that do not use TLS (aws:SecureTransport false).",
+    description="S3 bucket policies must deny requests to the bucket's objects that do not use TLS "
+                "(aws:SecureTransport false).",
     citations=["164.312(e)(1)", "164.312(e)(2)(i)"],
     severity="high",
     resource_types=[BUCKET, BUCKET_POLICY],
     remediation="Declare an `aws.s3.BucketPolicy` for the bucket with a statement `{\"Effect\": \"Deny\", "
                 "\"Principal\": \"*\", \"Action\": \"s3:*\", \"Resource\": [<bucket ARN>, <bucket ARN>/*], "
                 "\"Condition\": {\"Bool\": {\"aws:SecureTransport\": \"false\"}}}`.",
+    notes="The deny must cover the objects (`<bucket ARN>/*`, a wildcard or `*`): a deny on the bucket ARN alone "
+          "leaves every `GetObject` over plain HTTP allowed. A policy document that is not known until deployment "
+          "(an output, or `aws.iam.get_policy_document` under the offline scan's mocks, which compute no data "
+          "source) and one that is not JSON are unverified, never failed.",
 )
 def s3_bucket_secure_transport(stack, cfg):
     findings = []
     for bucket in stack.of_type(BUCKET):
         links = stack.referrers(bucket, [BUCKET_POLICY], "bucket")
-        results = [("BucketPolicy.policy", _policy_status(c.get("policy"))) for c in links.resources]
+        results = [_transport_status(c.get("policy"), "BucketPolicy.policy") for c in links.resources]
         if bucket.has("policy"):
-            results.append(("policy", _policy_status(bucket.get("policy"))))
-        if any(ok is True for _p, ok in results):
+            results.append(_transport_status(bucket.get("policy"), "policy"))
+        if any(ok is True for ok, _p in results):
             continue
-        unknown = [p for p, ok in results if ok is UNKNOWN]
-        if unknown:
+        unknown = [p for ok, p in results if ok is UNKNOWN]
+        unparseable = [p for ok, p in results if ok is UNPARSEABLE]
+        bucket_only = [p for ok, p in results if ok is False and p.endswith(".Resource")]
+        if bucket_only:
+            findings.append(Finding(bucket_only[0], OBJECTS_TOO, FAIL, bucket.urn))
+        elif unknown:
             findings.append(Finding(unknown[0], SECURE_TRANSPORT, UNVERIFIED, bucket.urn))
+        elif unparseable:
+            findings.append(UnparseableDocument(unparseable[0], SECURE_TRANSPORT, UNVERIFIED, bucket.urn))
         elif links.unresolved:
             findings.append(_open_link(bucket, "BucketPolicy", SECURE_TRANSPORT))
         elif results:
-            findings.append(Finding(results[0][0], SECURE_TRANSPORT, FAIL, bucket.urn))
+            findings.append(Finding(results[0][1], SECURE_TRANSPORT, FAIL, bucket.urn))
         else:
             findings.append(Finding("BucketPolicy", "declared for this bucket with " + SECURE_TRANSPORT,
                                     FAIL, bucket.urn))
     return findings
+
+
+# =========================================================================== public bucket policies
+PAB_NOTE = "; a public access block does not make this safe, since it can be removed later"
+
+
+@resource_policy(
+    name="s3-bucket-policy-no-public-principal",
+    description="S3 bucket policies must not allow everyone (`Principal: \"*\"`) without a condition that "
+                "restricts the caller's account, organisation or network.",
+    citations=["164.312(a)(1)", "164.308(a)(4)(ii)(B)"],
+    severity="critical",
+    resource_types=[BUCKET_POLICY, BUCKET],
+    remediation="Name the principals (account roots, roles) in each `Allow` statement of the bucket policy, or add a "
+                "condition such as `aws:PrincipalOrgID`, `aws:SourceVpce` or `aws:SourceArn`; serve public content "
+                "through CloudFront with origin access control instead of a public bucket policy.",
+    notes="Shared public-principal analysis (also used for SQS, SNS, ECR, Secrets Manager, OpenSearch, KMS, API "
+          "Gateway and IAM trust policies): an `Allow` is public when its `Principal` is `*` or `{AWS: \"*\"}` (or a "
+          "list or ARN pattern with `*`), or it uses `NotPrincipal`, unless a positive condition (not `...IfExists`, "
+          "not negated) on `aws:SourceArn`, `aws:SourceAccount`, `aws:SourceOwner`, `aws:SourceVpc`, "
+          "`aws:SourceVpce`, `aws:SourceIp`, `aws:PrincipalOrgID`, `aws:PrincipalAccount`, `aws:PrincipalArn` and "
+          "similar keys restricts it, or a `Deny` for everyone covering its actions applies unless such a key "
+          "matches. A public access block with `restrictPublicBuckets` blocks the grant today but is a separate "
+          "resource that can be removed, so the policy itself must be closed.",
+)
+def s3_bucket_policy_no_public_principal(r, cfg):
+    if r.type == BUCKET_POLICY:  # `policy` is required: absent means computed by a data source
+        return public_findings(r.get("policy"), "policy", note=PAB_NOTE, absent=UNKNOWN)
+    return public_findings(r.get("policy"), "policy", note=PAB_NOTE)
 
 
 # =========================================================================== object lock
@@ -529,4 +572,185 @@ def s3_replication_kms(r, cfg):
         if isinstance(status, str) and status.lower() == "disabled":
             continue
         findings += rule.expect_present(key_path, "a KMS key ARN for the replicas")
+    return findings
+
+
+# =========================================================================== ACLs disabled
+OWNERSHIP_CONTROLS = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+ACLS_EXPECTED = ("`BucketOwnerEnforced` (ACLs disabled: access is decided by policies alone, and no object can carry "
+                 "its own grant)")
+
+
+@stack_policy(
+    name="s3-bucket-acls-disabled",
+    description="S3 buckets must keep ACLs disabled (Object Ownership `BucketOwnerEnforced`).",
+    citations=["164.312(a)(1)", "164.308(a)(4)(ii)(B)"],
+    severity="low",
+    resource_types=[BUCKET, OWNERSHIP_CONTROLS, ACL],
+    remediation="Declare `aws.s3.BucketOwnershipControls(bucket=<bucket>.id, rule={\"object_ownership\": "
+                "\"BucketOwnerEnforced\"})` (the default for buckets created since April 2023) and remove "
+                "`aws.s3.BucketAcl` resources and inline `acl`/`grants`.",
+    notes="AWS Config s3-bucket-acl-prohibited. A bucket without `BucketOwnershipControls` gets `BucketOwnerEnforced` "
+          "(AWS's default since April 2023) and passes unless the stack gives it an ACL (`aws.s3.BucketAcl`, or a "
+          "deprecated inline `acl` other than `private` or `grants`), which requires ACLs enabled. Public ACL grants "
+          "themselves are checked by s3-bucket-no-public-acl.",
+)
+def s3_bucket_acls_disabled(stack, cfg):
+    findings = []
+    for bucket in stack.of_type(BUCKET):
+        controls = stack.referrers(bucket, [OWNERSHIP_CONTROLS], "bucket")
+        modes = [c.str("rule.objectOwnership") for c in controls.resources]
+        if any(isinstance(m, str) and m.strip() != "BucketOwnerEnforced" for m in modes):
+            findings.append(Finding("BucketOwnershipControls.rule.objectOwnership", ACLS_EXPECTED, FAIL, bucket.urn))
+            continue
+        if UNKNOWN in modes:
+            findings.append(Finding("BucketOwnershipControls.rule.objectOwnership", ACLS_EXPECTED, UNVERIFIED,
+                                    bucket.urn))
+            continue
+        if modes:
+            continue  # enforced: an ACL resource would be rejected at deployment
+        acl = bucket.str("acl")
+        grants = bucket.list("grants")
+        if stack.referrers(bucket, [ACL], "bucket").resources or (
+                isinstance(acl, str) and acl.strip().lower() != "private") or (grants is not UNKNOWN and grants):
+            findings.append(Finding("BucketOwnershipControls", "declared for this bucket with `rule.objectOwnership` "
+                                    + ACLS_EXPECTED + "; the bucket is given an ACL", FAIL, bucket.urn))
+        elif acl is UNKNOWN or grants is UNKNOWN:
+            findings.append(Finding("acl", "`private` or absent (ACLs disabled)", UNVERIFIED, bucket.urn))
+    return findings
+
+
+# =========================================================================== Object Lock on CloudTrail buckets
+LOCK_EXPECTED = ("an `aws.s3.BucketObjectLockConfiguration` for this CloudTrail bucket with `rule.defaultRetention` "
+                 "(`COMPLIANCE` or `GOVERNANCE` mode and `days` or `years`)")
+
+
+def _lock_state(bucket, stack):
+    """True / False / UNKNOWN: a default retention locks new objects of the bucket."""
+    states = []
+    for conf in stack.referrers(bucket, [OBJECT_LOCK], "bucket").resources:
+        mode = conf.get("rule.defaultRetention.mode")
+        states.append(UNKNOWN if mode is UNKNOWN or conf.get("rule") is UNKNOWN else
+                      isinstance(mode, str) and bool(mode.strip()))
+    inline = bucket.get("objectLockConfiguration.rule.defaultRetention.mode")
+    if inline is not MISSING:
+        states.append(UNKNOWN if inline is UNKNOWN else isinstance(inline, str) and bool(inline.strip()))
+    if True in states:
+        return True
+    return UNKNOWN if UNKNOWN in states else False
+
+
+@stack_policy(
+    name="s3-cloudtrail-bucket-object-lock",
+    description="Buckets that receive CloudTrail logs must lock new objects with S3 Object Lock default retention, so "
+                "audit records cannot be deleted or overwritten.",
+    citations=["164.312(b)", "164.312(c)(1)", "164.316(b)(2)(i)"],
+    severity="medium",
+    resource_types=[BUCKET, OBJECT_LOCK, TRAIL],
+    remediation="Create the trail's bucket with `objectLockEnabled: true` and declare "
+                "`aws.s3.BucketObjectLockConfiguration(bucket=<bucket>.id, rule={\"default_retention\": "
+                "{\"mode\": \"COMPLIANCE\", \"years\": 6}})` (GOVERNANCE lets privileged roles shorten it).",
+    notes="Anchors: Steampipe/Prowler object-lock checks on audit-log buckets. The trail's `s3BucketName` is joined to "
+          "the bucket. Buckets that receive S3 server access logs are not required to lock: S3 does not deliver "
+          "access logs to a bucket with a default Object Lock retention, so their protection is versioning, "
+          "replication and s3-audit-bucket-retention. A trail whose bucket is unknown until deployment makes "
+          "unlocked buckets unverified.",
+)
+def s3_cloudtrail_bucket_object_lock(stack, cfg):
+    trail_buckets, unknown = set(), False
+    for trail in stack.of_type(TRAIL):
+        targets, open_link = stack.resolve(trail, "s3BucketName", [BUCKET])
+        unknown = unknown or open_link
+        trail_buckets.update(t.urn for t in targets)
+    if not trail_buckets and not unknown:
+        return []
+    findings = []
+    for bucket in stack.of_type(BUCKET):
+        if bucket.urn not in trail_buckets and not unknown:
+            continue
+        state = _lock_state(bucket, stack)
+        if state is True:
+            continue
+        if bucket.urn in trail_buckets:
+            findings.append(Finding("BucketObjectLockConfiguration", LOCK_EXPECTED,
+                                    UNVERIFIED if state is UNKNOWN else FAIL, bucket.urn))
+        else:
+            findings.append(LinkedUnknown("Trail.s3BucketName", LOCK_EXPECTED, UNVERIFIED, bucket.urn))
+    return findings
+
+
+# =========================================================================== replication
+REPLICATION_EXPECTED = ("an `aws.s3.BucketReplicationConfig` for this bucket with an enabled rule replicating to a "
+                        "bucket in another Region or account")
+
+
+def _replication_destinations(stack):
+    """URNs of buckets that receive replicas (they need no replication of their own)."""
+    ident = stack._targets_of_type((BUCKET,))
+    urns = set()
+    for conf in stack.of_type(REPLICATION):
+        urns |= {u for u in conf.property_dependencies.get("rules", ()) if u in stack.by_urn
+                 and tokens.canonical(stack.by_urn[u].type) == BUCKET}
+        for _path, rule in conf.items("rules"):
+            dest = rule.str("destination.bucket")
+            if isinstance(dest, str):
+                name = dest.split(":::", 1)[-1]
+                urns |= {t.urn for t in ident.get(dest, ()) or ident.get(name, ())}
+    return urns
+
+
+def _replicates(bucket, stack):
+    states = []
+    for conf in stack.referrers(bucket, [REPLICATION], "bucket").resources:
+        rules = conf.list("rules")
+        if rules is UNKNOWN:
+            states.append(UNKNOWN)
+            continue
+        for _path, rule in conf.items("rules"):
+            status = rule.str("status")
+            states.append(UNKNOWN if status is UNKNOWN else isinstance(status, str) and status.lower() == "enabled")
+    if bucket.has("replicationConfiguration"):
+        rules = bucket.list("replicationConfiguration.rules")
+        if rules is UNKNOWN:
+            states.append(UNKNOWN)
+        else:
+            for _path, rule in bucket.items("replicationConfiguration.rules"):
+                status = rule.str("status")
+                states.append(UNKNOWN if status is UNKNOWN else isinstance(status, str) and status.lower() == "enabled")
+    if True in states:
+        return True
+    return UNKNOWN if UNKNOWN in states else False
+
+
+@stack_policy(
+    name="s3-bucket-replication",
+    description="S3 buckets holding ePHI should replicate to another Region or account, so a regional outage or an "
+                "account compromise does not take the only copy.",
+    citations=["164.308(a)(7)(ii)(B)", "164.308(a)(7)(ii)(A)", "164.310(d)(2)(iv)"],
+    severity="low",
+    resource_types=[BUCKET, REPLICATION],
+    remediation="Enable versioning on source and destination and declare `aws.s3.BucketReplicationConfig(bucket="
+                "<bucket>.id, role=<replication role>.arn, rules=[{\"status\": \"Enabled\", \"destination\": "
+                "{\"bucket\": <replica bucket ARN>, \"encryption_configuration\": {\"replica_kms_key_id\": <key>}}, "
+                "\"source_selection_criteria\": {\"sse_kms_encrypted_objects\": {\"status\": \"Enabled\"}}}])`.",
+    notes="AWS Config s3-bucket-replication-enabled. Buckets that are replication destinations are not required to "
+          "replicate again. With PHI scoping only buckets classified as PHI are checked; unscoped, every bucket is. "
+          "AWS Backup for S3 is an alternative: exempt the bucket with that reason.",
+)
+def s3_bucket_replication(stack, cfg):
+    replicas = _replication_destinations(stack)
+    findings = []
+    for bucket in stack.of_type(BUCKET):
+        if bucket.urn in replicas:
+            continue
+        state = _replicates(bucket, stack)
+        if state is True:
+            continue
+        links = stack.referrers(bucket, [REPLICATION], "bucket")
+        if state is UNKNOWN:
+            findings.append(Finding("BucketReplicationConfig.rules", REPLICATION_EXPECTED, UNVERIFIED, bucket.urn))
+        elif links.unresolved:
+            findings.append(_open_link(bucket, "BucketReplicationConfig", "an enabled rule"))
+        else:
+            findings.append(Finding("BucketReplicationConfig", REPLICATION_EXPECTED, FAIL, bucket.urn))
     return findings

@@ -1,12 +1,14 @@
 """AWS Secrets Manager: secrets under a customer managed KMS key (164.312(a)(2)(iv)) and
-rotated automatically (164.308(a)(5)(ii)(D), 164.312(d)).
+rotated automatically (164.308(a)(5)(ii)(D), 164.312(d)), resource policies closed to the public
+(164.312(a)(1)).
 
 Rotation is a separate ``aws.secretsmanager.SecretRotation`` resource linked by its ``secretId``
 input (the secret's id or ARN), so the rotation check is a stack-level join.
 """
 from __future__ import annotations
 
-from hipaa_policies.core.props import FAIL, UNKNOWN, UNVERIFIED, Finding, Props
+from hipaa_policies.core.helpers.principals import public_findings
+from hipaa_policies.core.props import FAIL, MISSING, UNKNOWN, UNVERIFIED, Finding, Props
 from hipaa_policies.core.policy import resource_policy, stack_policy
 
 SECRET = "aws:secretsmanager/secret:Secret"
@@ -93,3 +95,24 @@ def secretsmanager_secret_rotation_enabled(stack, cfg):
             findings.append(Finding("SecretRotation", "declared for this secret (automatic rotation)",
                                     FAIL, secret.urn))
     return findings
+
+
+SECRET_POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy"
+
+
+@resource_policy(
+    name="secretsmanager-secret-policy-no-public-principal",
+    description="Secrets Manager resource policies must not let everyone (`Principal: \"*\"`) read or manage a secret "
+                "without a condition restricting the caller.",
+    citations=["164.312(a)(1)", "164.308(a)(4)(ii)(B)", "164.312(d)"],
+    severity="critical",
+    resource_types=[SECRET_POLICY, SECRET],
+    remediation="Name the roles that read the secret in each `Allow` statement, or restrict `Principal: \"*\"` with "
+                "`aws:PrincipalOrgID`, `aws:PrincipalAccount` or `aws:SourceVpce`; keep `blockPublicPolicy: true` on "
+                "`aws.secretsmanager.SecretPolicy`.",
+    notes="Reads `policy` of `aws.secretsmanager.SecretPolicy` and of the secret; shared public-principal analysis "
+          "(see s3-bucket-policy-no-public-principal). `blockPublicPolicy` makes AWS refuse such a policy at "
+          "deployment; the document itself is still checked.",
+)
+def secretsmanager_secret_policy_no_public_principal(r, cfg):
+    return public_findings(r.get("policy"), "policy", absent=UNKNOWN if r.type == SECRET_POLICY else MISSING)

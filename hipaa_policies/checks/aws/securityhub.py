@@ -45,3 +45,38 @@ def securityhub_standards_enabled(stack, cfg):
 )
 def securityhub_auto_enable_controls(r, cfg):
     return r.expect_true("autoEnableControls", absent_ok=True)
+
+
+ORGANIZATION_CONFIGURATION = "aws:securityhub/organizationConfiguration:OrganizationConfiguration"
+SECURITY_SERVICES = {
+    "aws:guardduty/detector:Detector": "GuardDuty detector",
+    "aws:cfg/recorder:Recorder": "AWS Config recorder",
+    "aws:accessanalyzer/analyzer:Analyzer": "IAM Access Analyzer",
+    "aws:macie2/account:Account": "Macie account",
+    "aws:inspector2/enabler:Enabler": "Inspector enabler",
+}
+
+
+@stack_policy(
+    name="securityhub-enabled-with-security-services",
+    description="A stack that turns on account-level security services (GuardDuty, AWS Config, Access Analyzer, "
+                "Macie, Inspector) must enable Security Hub too, so their findings are reviewed in one place.",
+    citations=["164.308(a)(1)(ii)(D)", "164.308(a)(6)(ii)", "164.308(a)(1)(ii)(B)"],
+    severity="medium",
+    resource_types=[ACCOUNT, ORGANIZATION_CONFIGURATION, *SECURITY_SERVICES],
+    remediation="Declare `aws.securityhub.Account` (with `enableDefaultStandards: true`) in the stack that declares "
+                "the security services, or in an organisation set-up `aws.securityhub.OrganizationConfiguration` "
+                "from the delegated administrator.",
+    notes="AWS Config securityhub-enabled, narrowed to stacks that manage account-level security services (a stack "
+          "of application resources does not own the account's Security Hub). The finding is reported on each "
+          "security-service resource.",
+)
+def securityhub_enabled_with_security_services(stack, cfg):
+    if stack.has_type(ACCOUNT, ORGANIZATION_CONFIGURATION):
+        return []
+    findings = []
+    for token, label in SECURITY_SERVICES.items():
+        for r in stack.of_type(token):
+            findings.append(Finding("SecurityHub", f"an `aws.securityhub.Account` declared beside this {label}",
+                                    FAIL, r.urn))
+    return findings
