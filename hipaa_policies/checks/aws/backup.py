@@ -11,7 +11,6 @@ Data Lifecycle Manager policies and volume attachments are built once per call t
 """
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 from collections.abc import Mapping
 
@@ -19,6 +18,7 @@ from hipaa_policies.core.helpers.backup_selection import SELECTION, SelectionInd
 from hipaa_policies.core.helpers.policy_documents import Unparseable, policy_document, statements, str_values
 from hipaa_policies.core.policy import resource_policy, stack_policy
 from hipaa_policies.core.props import FAIL, MISSING, UNKNOWN, UNVERIFIED, Finding, is_unknown, unwrap
+from hipaa_policies.core.helpers.policy_documents import UnparseableDocument
 
 VAULT = "aws:backup/vault:Vault"
 PLAN = "aws:backup/plan:Plan"
@@ -142,13 +142,6 @@ VAULT_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
 DELETE_ACTION = "backup:deleterecoverypoint"
 
 
-@dataclasses.dataclass(frozen=True)
-class _UnparseableDocument(Finding):
-    status: str = UNVERIFIED
-
-    def message(self) -> str:
-        return f"unverified: the policy document could not be parsed (`{self.path}`); expected {self.expected}."
-
 
 def _action_matches(pattern, action):
     return fnmatch.fnmatchcase(action, pattern.strip().lower())
@@ -218,7 +211,7 @@ def backup_vault_deletion_protected(stack, cfg):
                 or pols.unresolved or locks.unresolved:
             findings.append(Finding("VaultPolicy.policy", expected, UNVERIFIED, vault.urn))
         elif unparseable:
-            findings.append(_UnparseableDocument("VaultPolicy.policy", expected, urn=vault.urn))
+            findings.append(UnparseableDocument("VaultPolicy.policy", expected, urn=vault.urn))
         else:
             findings.append(Finding("VaultPolicy.policy", expected, FAIL, vault.urn))
     return findings

@@ -41,12 +41,13 @@ STORES = {
 )
 def backup_restore_testing_covers_data_stores(stack, cfg):
     plans = stack.of_type(PLAN)
-    plan_names = {r.get("name") for r in plans} | {r.name for r in plans}
+    plan_names = {n for r in plans for n in (r.str("name"), r.name) if isinstance(n, str)}
     covered, unknown = set(), False
     for sel in stack.of_type(SELECTION):
-        ptype = sel.get("protectedResourceType")
+        ptype = sel.str("protectedResourceType")
         links, open_link = stack.resolve(sel, "restoreTestingPlanName", [PLAN])
-        in_plan = bool(links) or sel.get("restoreTestingPlanName") in plan_names
+        plan_name = sel.str("restoreTestingPlanName")
+        in_plan = bool(links) or (isinstance(plan_name, str) and plan_name in plan_names)
         if is_unknown(ptype) or (open_link and not in_plan):
             unknown = True
             continue

@@ -21,6 +21,7 @@ from typing import Any, Iterable, List, Optional, Tuple
 
 from hipaa_policies.core.props import (FAIL, MISSING, UNKNOWN, UNKNOWN_SENTINELS, UNVERIFIED, Finding, _Marker,
                                        is_unknown, unwrap)
+from hipaa_policies.core.diagnostics import format_body
 
 UNPARSEABLE = _Marker("UNPARSEABLE")
 
@@ -36,7 +37,7 @@ class UnparseableDocument(Finding):
     status: str = UNVERIFIED
 
     def message(self) -> str:
-        return f"unverified: the policy document could not be parsed (`{self.path}`); expected {self.expected}."
+        return format_body(UNVERIFIED, f"the policy document could not be parsed (`{self.path}`); expected {self.expected}.")
 
 
 def _contains_unknown(value: Any) -> bool:
