@@ -341,6 +341,14 @@ def rotation(ctx: Context, entry: Dict[str, Any], key: Optional[Resource], manag
         ctx.basis(entry, "keyRotation", NOT_EVALUATED, "the key is not declared in this stack")
 
 
+def setting_text(ctx: "Context", r: Any, path: str) -> str:
+    """``path: value`` as written (``not set`` when absent), booleans in lower case."""
+    v = ctx.value(r, path)
+    if v is None:
+        return f"{path}: not set"
+    return f"{path}: {csv_text(v)}"
+
+
 def items(r: Any, path: str) -> List[Any]:
     """Props of each object in the list at ``path`` (none when the list is secret or unknown)."""
     from hipaa_policies.core.props import Props

@@ -11,7 +11,8 @@ from typing import Any, Dict, List, Optional, Tuple
 from hipaa_policies.core.helpers.backup_selection import DATA_STORES as BACKUP_SELECTABLE
 from hipaa_policies.cli.scan.registers._base import (
     BUCKET, IDENTITY, NO_POLICY, UNKNOWN_TEXT, YES, Column, Context, Table, key_management,
-    rotation, status_column)
+    rotation, setting_text, status_column)
+from hipaa_policies.core.props import MISSING
 
 SSE_CONFIG = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
 
@@ -27,6 +28,8 @@ class Store:
     public: Tuple[str, ...] = ()         # policies: not publicly reachable
     backup: Tuple[str, ...] = ()         # policies: the service's own backups / recovery
     always: str = ""                     # why the store is encrypted although no policy checks it
+    off: Optional[str] = None            # key management when the `setting` flag is off (none, aws-owned)
+    flag_default: bool = False           # the flag's AWS default when unset
 
 
 STORES: Tuple[Store, ...] = (
@@ -34,16 +37,16 @@ STORES: Tuple[Store, ...] = (
           public=("s3-bucket-public-access-block", "s3-bucket-no-public-acl"),
           backup=("s3-bucket-versioning-declared",)),
     Store("aws:rds/instance:Instance", "RDS", ("rds-storage-encrypted",), "kmsKeyId", "aws-managed",
-          "storageEncrypted", ("rds-not-publicly-accessible",), ("rds-backup-retention",)),
+          "storageEncrypted", ("rds-not-publicly-accessible",), ("rds-backup-retention",), off="none"),
     Store("aws:rds/cluster:Cluster", "RDS/Aurora", ("rds-storage-encrypted",), "kmsKeyId", "aws-managed",
-          "storageEncrypted", ("rds-not-publicly-accessible",), ("rds-backup-retention",)),
+          "storageEncrypted", ("rds-not-publicly-accessible",), ("rds-backup-retention",), off="none"),
     Store("aws:dynamodb/table:Table", "DynamoDB", ("dynamodb-table-encrypted-kms",), "serverSideEncryption.kmsKeyArn",
-          "aws-managed", "serverSideEncryption.enabled", backup=("dynamodb-point-in-time-recovery",)),
+          "aws-managed", "serverSideEncryption.enabled", backup=("dynamodb-point-in-time-recovery",), off="aws-owned"),
     Store("aws:efs/fileSystem:FileSystem", "EFS", ("efs-encrypted",), "kmsKeyId", "aws-managed", "encrypted",
-          backup=("efs-automatic-backups",)),
-    Store("aws:ebs/volume:Volume", "EBS", ("ebs-volume-encrypted",), "kmsKeyId", "aws-managed", "encrypted"),
+          backup=("efs-automatic-backups",), off="none"),
+    Store("aws:ebs/volume:Volume", "EBS", ("ebs-volume-encrypted",), "kmsKeyId", "aws-managed", "encrypted", off="none"),
     Store("aws:elasticache/replicationGroup:ReplicationGroup", "ElastiCache", ("elasticache-encrypted-at-rest",),
-          "kmsKeyId", "aws-owned", "atRestEncryptionEnabled", backup=("elasticache-snapshot-retention",)),
+          "kmsKeyId", "aws-owned", "atRestEncryptionEnabled", backup=("elasticache-snapshot-retention",), off="none"),
     Store("aws:elasticache/cluster:Cluster", "ElastiCache", ("elasticache-encrypted-at-rest",), None, "aws-owned",
           "engine", backup=("elasticache-snapshot-retention",)),
     Store("aws:elasticache/serverlessCache:ServerlessCache", "ElastiCache Serverless", (), "kmsKeyId", "aws-owned",
@@ -51,13 +54,14 @@ STORES: Tuple[Store, ...] = (
     Store("aws:memorydb/cluster:Cluster", "MemoryDB", (), "kmsKeyArn", "aws-owned",
           backup=("memorydb-snapshot-retention",), always="MemoryDB always encrypts data at rest"),
     Store("aws:opensearch/domain:Domain", "OpenSearch", ("opensearch-encrypted-at-rest",), "encryptAtRest.kmsKeyId",
-          "aws-managed", "encryptAtRest.enabled", ("opensearch-in-vpc",)),
+          "aws-managed", "encryptAtRest.enabled", ("opensearch-in-vpc",), off="none"),
     Store("aws:redshift/cluster:Cluster", "Redshift", ("redshift-cluster-encrypted",), "kmsKeyId", "aws-managed",
-          "encrypted", ("redshift-cluster-not-public",), ("redshift-snapshot-retention",)),
+          "encrypted", ("redshift-cluster-not-public",), ("redshift-snapshot-retention",), off="none",
+          flag_default=True),
     Store("aws:docdb/cluster:Cluster", "DocumentDB", ("docdb-cluster-encrypted",), "kmsKeyId", "aws-managed",
-          "storageEncrypted", backup=("docdb-backup-retention",)),
+          "storageEncrypted", backup=("docdb-backup-retention",), off="none"),
     Store("aws:neptune/cluster:Cluster", "Neptune", ("neptune-cluster-encrypted",), "kmsKeyArn", "aws-managed",
-          "storageEncrypted", backup=("neptune-backup-retention",)),
+          "storageEncrypted", backup=("neptune-backup-retention",), off="none"),
     Store("aws:sqs/queue:Queue", "SQS", ("sqs-queue-encrypted-kms",), "kmsMasterKeyId", "aws-owned",
           "sqsManagedSseEnabled"),
     Store("aws:sns/topic:Topic", "SNS", ("sns-topic-encrypted-kms",), "kmsMasterKeyId", "none"),
@@ -92,7 +96,7 @@ COLUMNS = IDENTITY + [
     Column("keyManagement", "Key management", "text",
            "customer-managed (declared in the stack), aws-managed, aws-owned, external (outside the stack), unknown, none"),
     status_column("keyRotation", "Key rotation"),
-    status_column("publicExposure", "Public", "yes when the store's no-public-access policy fails"),
+    status_column("publicExposure", "Public access possible", "yes when the store's no-public-access policy fails"),
     status_column("backup", "Service backups", "the verdict of the store's own backup/recovery policy"),
     status_column("backupPlan", "AWS Backup coverage", "the verdict of backup-selection-covers-data-stores"),
 ]
@@ -120,8 +124,7 @@ def _s3(ctx: Context, bucket: Any) -> Tuple[Any, Any, Any, str]:
 def _setting(ctx: Context, store: Store, r: Any) -> Any:
     if store.setting is None:
         return None
-    v = ctx.value(r, store.setting)
-    return f"{store.setting}: {v}" if v is not None else f"{store.setting}: not set"
+    return setting_text(ctx, r, store.setting)
 
 
 def build(ctx: Context) -> List[Table]:
@@ -141,6 +144,10 @@ def build(ctx: Context) -> List[Table]:
                 ref, mgmt, key = key_management(ctx, r, store.key, store.default_key)
             else:
                 ref, mgmt, key = None, store.default_key, None
+            if store.off and store.setting:
+                flag = r.bool(store.setting)
+                if flag is False or (flag is MISSING and not store.flag_default):
+                    mgmt, key = store.off, None
         e["kmsKey"], e["keyManagement"] = ref, mgmt
         if store.encryption:
             ctx.check(e, "encryptionAtRest", r.urn, store.encryption)

@@ -11,7 +11,7 @@ from typing import Any, List, Optional, Tuple
 from hipaa_policies.core.props import UNKNOWN, is_unknown, unwrap
 from hipaa_policies.core.tokens import canonical
 from hipaa_policies.cli.scan.registers._base import (
-    BUCKET, IDENTITY, NO_POLICY, SECRET, UNKNOWN_TEXT, Column, Context, Table, contains_secret, scalar, secret_on_path,
+    BUCKET, IDENTITY, NO_POLICY, SECRET, UNKNOWN_TEXT, Column, Context, Table, contains_secret, scalar, secret_on_path, setting_text,
     status_column)
 
 RDS_PG = ("aws:rds/parameterGroup:ParameterGroup", "aws:rds/clusterParameterGroup:ClusterParameterGroup")
@@ -83,7 +83,8 @@ COLUMNS = IDENTITY + [
 def _many(ctx: Context, r: Any, path: str) -> Any:
     """A value, or for a ``[*]`` path the list of values of every element."""
     if "[*]" not in path:
-        return ctx.value(r, path)
+        v = ctx.value(r, path)
+        return setting_text(ctx, r, path) if isinstance(v, bool) else v
     head, tail = path.split("[*]", 1)
     if secret_on_path(r.raw, head):
         return SECRET
