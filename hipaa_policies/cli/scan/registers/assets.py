@@ -262,9 +262,9 @@ def build(ctx: Context) -> Dict[str, Any]:
 # --------------------------------------------------------------------------- the diagram
 MAX_VPCS = 8          # VPC blocks drawn per stack
 MAX_PER_COLUMN = 24   # subnets / security groups / resources drawn per VPC block
-ROW, COL_W, BOX_W, BOX_H, TOP = 30, 250, 210, 22, 46
-COLUMNS_X = {"internet": 10, "vpc": 10 + COL_W * 0.62, "subnet": 10 + COL_W * 1.45, "securityGroup": 10 + COL_W * 2.45,
-             "resource": 10 + COL_W * 3.45}
+ROW, BOX_W, BOX_H, TOP = 30, 190, 22, 50
+COLUMNS_X = {"internet": 10, "vpc": 150, "subnet": 400, "securityGroup": 660, "resource": 920}
+INTERNET_W = 110
 
 
 def _short(text: str, n: int = 30) -> str:
@@ -303,6 +303,7 @@ def diagram_svg(graph: Dict[str, Any]) -> str:
     shown_blocks = order[:MAX_VPCS]
     pos: Dict[str, Tuple[float, float]] = {}
     parts: List[str] = []
+    blocks: List[str] = []
     y = TOP
     notes: List[str] = []
     for vid in shown_blocks:
@@ -310,8 +311,8 @@ def diagram_svg(graph: Dict[str, Any]) -> str:
         rows = max([1] + [min(len(v), MAX_PER_COLUMN) + (1 if len(v) > MAX_PER_COLUMN else 0) for v in block.values()])
         height = rows * ROW + 16
         vnode = nodes.get(vid, {"name": vid, "cidr": None, "kind": "vpc"})
-        parts.append(f"<rect class='vpc-block' x='{COLUMNS_X['vpc'] - 8}' y='{y - 8}' width='{COL_W * 3.85:.0f}' "
-                     f"height='{height}' rx='10'/>")
+        blocks.append(f"<rect class='vpc-block' x='{COLUMNS_X['vpc'] - 8}' y='{y - 8}' "
+                     f"width='{COLUMNS_X['resource'] + BOX_W + 16 - COLUMNS_X['vpc']}' height='{height}' rx='10'/>")
         label = vnode.get("name", vid) + (f" {vnode['cidr']}" if vnode.get("cidr") else "")
         pos[vid] = (COLUMNS_X["vpc"], y)
         parts.append(_box(COLUMNS_X["vpc"], y, label, "vpc", vid))
@@ -324,6 +325,8 @@ def diagram_svg(graph: Dict[str, Any]) -> str:
                 extra = ""
                 if kind == "subnet":
                     extra = f" {n.get('cidr') or ''}".rstrip()
+                elif n.get("internetIngress") and kind == "securityGroup":
+                    extra = " ← " + ", ".join(n["internetIngress"])
                 cls = kind + (" public" if n.get("public") else "") + (" open" if n.get("internetIngress") else "")
                 parts.append(_box(COLUMNS_X[kind], cy, n["name"] + extra, cls, urn,
                                   title=f"{n['type']}\n{urn}" + (f"\nopen to the internet: {', '.join(n['internetIngress'])}"
@@ -338,32 +341,34 @@ def diagram_svg(graph: Dict[str, Any]) -> str:
     has_internet = "internet" in nodes
     lines: List[str] = []
     for e in edges:
+        if e["kind"] == "contains":
+            continue  # the VPC block shows what the VPC contains
         a, b = pos.get(e["from"]), pos.get(e["to"])
-        if e["from"] == "internet" and b is not None:
-            a = (COLUMNS_X["internet"], TOP)
-        if a is None or b is None:
+        if b is None or (a is None and e["from"] != "internet"):
             continue
-        x1, y1 = a[0] + BOX_W * (0.55 if e["from"] == "internet" else 1.0), a[1] + BOX_H / 2
-        x2, y2 = b[0], b[1] + BOX_H / 2
-        if e["kind"] == "ingress" and e["from"] != "internet":  # SG -> SG: same column, loop on the right
-            x1, x2 = a[0] + BOX_W, b[0] + BOX_W
+        y2 = b[1] + BOX_H / 2
+        if e["from"] == "internet":
+            # along the top band, then down the gap left of the security groups
+            x1, y1, lane, x2 = COLUMNS_X["internet"] + INTERNET_W, TOP + BOX_H / 2, TOP - 14, b[0]
+            d = (f"M{x1:.0f},{y1:.0f} L{x1 + 12:.0f},{y1:.0f} L{x1 + 12:.0f},{lane:.0f} L{x2 - 22:.0f},{lane:.0f} "
+                 f"L{x2 - 22:.0f},{y2:.0f} L{x2:.0f},{y2:.0f}")
+        elif e["kind"] == "ingress":  # SG -> SG: same column, loop on the right
+            x1, y1, x2 = a[0] + BOX_W, a[1] + BOX_H / 2, b[0] + BOX_W
             d = f"M{x1:.0f},{y1:.0f} C{x1 + 40:.0f},{y1:.0f} {x2 + 40:.0f},{y2:.0f} {x2:.0f},{y2:.0f}"
         else:
-            mid = (x1 + x2) / 2
+            x1, y1, x2 = a[0] + BOX_W, a[1] + BOX_H / 2, b[0]
+            mid = x2 - 35
             d = f"M{x1:.0f},{y1:.0f} C{mid:.0f},{y1:.0f} {mid:.0f},{y2:.0f} {x2:.0f},{y2:.0f}"
         cls = "edge " + e["kind"] + (" internet" if e["from"] == "internet" else "")
         title = ""
         if e.get("ports"):
             title = f"<title>open to the internet: {html.escape(', '.join(e['ports']))}</title>"
         lines.append(f"<path class='{cls}' d='{d}'>{title}</path>")
-        if e["from"] == "internet" and e.get("ports"):
-            lines.append(f"<text class='ports' x='{x2 - 6:.0f}' y='{y2 - 14:.0f}' text-anchor='end'>"
-                         f"{html.escape(_short(', '.join(e['ports']), 26))}</text>")
     if has_internet:
-        parts.insert(0, _box(COLUMNS_X["internet"], TOP, "Internet", "internet", "internet", width=BOX_W * 0.55))
+        parts.insert(0, _box(COLUMNS_X["internet"], TOP, "Internet", "internet", "internet", width=INTERNET_W))
     width = COLUMNS_X["resource"] + BOX_W + 60
     height = y + 20 + 18 * len(notes)
-    heads = "".join(f"<text class='col' x='{COLUMNS_X[k]}' y='22'>{t}</text>" for k, t in (
+    heads = "".join(f"<text class='col' x='{COLUMNS_X[k]}' y='18'>{t}</text>" for k, t in (
         ("internet", "Internet"), ("vpc", "VPC"), ("subnet", "Subnets"), ("securityGroup", "Security groups"),
         ("resource", "Resources")))
     foot = "".join(f"<text class='more' x='12' y='{y + 14 + 18 * i}'>{html.escape(n)}</text>" for i, n in enumerate(notes))
@@ -372,7 +377,7 @@ def diagram_svg(graph: Dict[str, Any]) -> str:
         height = max(height, 100)
     return (f"<svg class='netmap' xmlns='http://www.w3.org/2000/svg' width='{width:.0f}' height='{height:.0f}' "
             f"viewBox='0 0 {width:.0f} {height:.0f}' role='img' aria-label='Network map'>{heads}"
-            + "".join(lines) + "".join(parts) + foot + "</svg>")
+            + "".join(blocks) + "".join(lines) + "".join(parts) + foot + "</svg>")
 
 
 def _box(x: float, y: float, label: str, cls: str, urn: str, title: str = "", width: float = BOX_W) -> str:
