@@ -34,6 +34,7 @@ def _text(value: Any) -> Any:
 def build(ctx: Context) -> List[Table]:
     t = Table("exemptions", "Exemptions", COLUMNS)
     today = _today()
+    by_tag = set()  # (policy, urn) with a valid tag exemption: it takes precedence over central ones
     for r in ctx.index.resources:
         listed = ctx.tag(r, TAG_EXEMPT)
         if listed is None:
@@ -45,6 +46,8 @@ def build(ctx: Context) -> List[Table]:
             if policy not in ctx.policies:
                 ok, why = False, "it names no policy of the pack"
             verdict = ctx.verdict(policy, r.urn)
+            if ok:
+                by_tag.add((policy, r.urn))
             t.add({"urn": r.urn, "type": r.type, "name": r.name, "source": "resource tag", "policy": policy,
                    "resource": r.urn, "reason": _text(reason), "expires": _text(until), "valid": ok, "why": why or None,
                    "verdict": verdict, "appliedTo": [r.urn] if verdict == EXEMPT and ok else []})
@@ -59,8 +62,8 @@ def build(ctx: Context) -> List[Table]:
         for p in (exempt_urns if policy == "*" else [policy]):
             for urn in exempt_urns.get(p, ()):
                 r = ctx.index.by_urn.get(urn)
-                if r is None or str(ctx.tag(r, TAG_EXEMPT) or "").split().count(p):
-                    continue  # a tag exemption comes first
+                if r is None or (p, urn) in by_tag:
+                    continue  # a valid tag exemption comes first
                 if alone.exemption_for(p, _Untagged(r), urn, today).exempt:
                     applied.append(urn)
         t.add({"urn": f"hipaa-pack-settings.exemptions[{i}]", "type": "central exemption", "name": str(pattern),
