@@ -454,3 +454,63 @@ def test_verify_bad_input_is_one_line_exit_2(capsys, tmp_path):
     with pytest.raises(SystemExit) as e:
         main(["evidence"])
     assert e.value.code == 2
+
+
+# --------------------------------------------------------------------------- the dashboard
+def test_dashboard_starts_with_what_to_fix(scanned):
+    out, _, report = scanned
+    page = (out / "dashboard.html").read_text()
+    assert page.index("id='fix-first'") < page.index("id='not-assessed'") < page.index("id='scores'") \
+        < page.index("id='safeguards'")
+    mandatory = [r for r in report["results"] if r["status"] == "fail" and r["level"] == "mandatory"]
+    assert f"{len(mandatory)} mandatory violation(s)" in page
+    # each violation comes with its remediation
+    fix = page[page.index("id='fix-first'"):page.index("id='not-assessed'")]
+    assert fix.count("<b>Fix:</b>") == len(mandatory)
+    assert "<code>retentionInDays</code>" in fix  # Markdown rendered (records-api-logs retention)
+
+
+def test_dashboard_says_what_the_scan_cannot_assess(scanned):
+    from hipaa_policies.frameworks.catalogue import load_catalogue
+    out, _, _ = scanned
+    page = (out / "dashboard.html").read_text()
+    cat = list(load_catalogue())
+    na = [sg for sg in cat if sg.automation in ("process", "aws")]
+    assert len(na) == 22 and len(cat) == 65
+    assert f"data-count='{len(na)}' data-total='{len(cat)}'" in page
+    assert f"{len(na)} of {len(cat)} safeguards cannot be assessed by this scan" in page
+    section = page[page.index("id='not-assessed'"):page.index("id='scores'")]
+    assert all(f">{sg.id}<" in section for sg in na)
+
+
+def test_dashboard_links_findings_to_their_source_line(scanned):
+    out, _, _ = scanned
+    page = (out / "dashboard.html").read_text()
+    source = (EXAMPLE / "__main__.py").read_text().splitlines()
+    line = next(i for i, text in enumerate(source, 1) if '"records-api-logs"' in text)
+    uri = (EXAMPLE / "__main__.py").resolve().as_uri()
+    assert f"<a class='src' href='{uri}#L{line}' title='declared here'>examples/phi-platform/__main__.py:{line}</a>" in page
+
+
+def test_dashboard_embeds_every_register_and_draws_each_network(scanned):
+    out, bundle, _ = scanned
+    page = (out / "dashboard.html").read_text()
+    start = page.index("<script type='application/json' id='register-data'>") + len(
+        "<script type='application/json' id='register-data'>")
+    data = json.loads(page[start:page.index("</script>", start)])
+    assert [s["stack"] for s in data["stacks"]] == [s["stack"] for s in bundle["stacks"]]
+    for emb, st in zip(data["stacks"], bundle["stacks"], strict=True):
+        assert tuple(emb["registers"]) == REGISTERS
+        for rid, reg in st["registers"].items():
+            for t_emb, t in zip(emb["registers"][rid]["tables"], reg["tables"], strict=True):
+                assert t_emb["total"] == len(t["entries"]) == len(t_emb["rows"])
+                assert t_emb["csv"] == f"{st['exportPrefix']}{rid}-{t['id']}.csv"
+                assert (out / t_emb["csv"]).is_file()
+    assert page.count("<svg class='netmap'") == len(bundle["stacks"])
+    assert "web-sg ← tcp 22, tcp 443" in page
+    assert not re_remote_reference(page)
+
+
+def re_remote_reference(page: str):
+    import re
+    return re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
