@@ -198,6 +198,7 @@ class Context:
             old = per.get(res.urn)
             per[res.urn] = res.status if old is None else combine((old, res.status))
         self.policies = report.policies
+        self._expanded: Dict[Tuple[str, ...], frozenset] = {}
 
     # -- scope and verdicts ------------------------------------------------------------------
     def in_scope(self, r: Resource) -> bool:
@@ -253,11 +254,15 @@ class Context:
                 return SECRET if contains_secret(v) else scalar(v)
         return None
 
-    def targets(self, r: Resource, path: str, types: Sequence[str]) -> Tuple[List[Resource], bool]:
+    def targets(self, r: Resource, path: str, types: Tuple[str, ...]) -> Tuple[List[Resource], bool]:
         """Resources of ``types`` that ``r.<path>`` links to (property dependency of the top-level
         property, or the value as a name/id/ARN/URN), and whether the link is unknown."""
-        expanded = set(tokens.expand(types))
-        top = str(parse_path(path)[0]) if parse_path(path) else path
+        types = tuple(types)
+        expanded = self._expanded.get(types)
+        if expanded is None:
+            expanded = self._expanded[types] = frozenset(tokens.expand(types))
+        parts = parse_path(path)
+        top = str(parts[0]) if parts else path
         found: Dict[str, Resource] = {}
         for urn in r.property_dependencies.get(top, ()):
             t = self.index.by_urn.get(urn)
@@ -265,6 +270,8 @@ class Context:
                 found[t.urn] = t
         if found:
             return list(found.values()), False
+        if top not in r.raw:
+            return [], False  # nothing written, and no dependency: no link
         if secret_on_path(r.raw, path):
             return [], False
         return self.index.resolve(r, path, types)

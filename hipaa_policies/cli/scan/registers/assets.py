@@ -35,6 +35,7 @@ ROUTE_ASSOC = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 IGW = "aws:ec2/internetGateway:InternetGateway"
 NETWORK_TYPES = set(expand(VPC + SUBNET + SG + (SG_RULE, INGRESS_RULE, ROUTE_TABLE, ROUTE, ROUTE_ASSOC, IGW)
                            + SUBNET_GROUPS + ("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",)))
+SUBNET_TYPES, SG_TYPES, GROUP_TYPES = (frozenset(expand(t)) for t in (SUBNET, SG, SUBNET_GROUPS))
 ANYWHERE = ("0.0.0.0/0", "::/0")
 OWNER_TAGS = ("owner", "Owner", "team", "Team", "owner-team")
 SYSTEM_TAGS = ("system", "System", "application", "Application", "app", "service", "Service", "project", "Project")
@@ -45,6 +46,8 @@ SUBNET_PATHS = ("subnetId", "subnetIds", "subnets", "networkConfiguration.subnet
 SG_PATHS = ("vpcSecurityGroupIds", "securityGroups", "securityGroupIds", "networkConfiguration.securityGroups",
             "vpcConfig.securityGroupIds", "vpcOptions.securityGroupIds")
 GROUP_PATHS = ("dbSubnetGroupName", "subnetGroupName", "clusterSubnetGroupName", "replicationSubnetGroupId")
+SUBNET_TOPS, SG_TOPS, GROUP_TOPS = ([(p.split(".")[0].split("[")[0], p) for p in paths]
+                                    for paths in (SUBNET_PATHS, SG_PATHS, GROUP_PATHS))
 
 ASSET_COLUMNS = IDENTITY + [
     Column("owner", "Owner tag"),
@@ -143,8 +146,7 @@ class Network:
     def placement(self, r: Any) -> Tuple[List[str], List[str]]:
         """(subnet URNs, security group URNs) a resource is placed in."""
         ctx = self.ctx
-        subnet_types, sg_types = set(expand(SUBNET)), set(expand(SG))
-        group_types = set(expand(SUBNET_GROUPS))
+        subnet_types, sg_types, group_types = SUBNET_TYPES, SG_TYPES, GROUP_TYPES
         subnets: Set[str] = set()
         sgs: Set[str] = set()
         groups: List[Any] = []
@@ -159,15 +161,19 @@ class Network:
                     sgs.add(urn)
                 elif t.type in group_types:
                     groups.append(t)
+        raw = r.raw
         if not subnets:
-            for path in SUBNET_PATHS:
-                subnets.update(t.urn for t in ctx.targets(r, path, SUBNET)[0])
+            for top, path in SUBNET_TOPS:
+                if top in raw:
+                    subnets.update(t.urn for t in ctx.targets(r, path, SUBNET)[0])
         if not sgs:
-            for path in SG_PATHS:
-                sgs.update(t.urn for t in ctx.targets(r, path, SG)[0])
+            for top, path in SG_TOPS:
+                if top in raw:
+                    sgs.update(t.urn for t in ctx.targets(r, path, SG)[0])
         if not groups:
-            for path in GROUP_PATHS:
-                groups += ctx.targets(r, path, SUBNET_GROUPS)[0]
+            for top, path in GROUP_TOPS:
+                if top in raw:
+                    groups += ctx.targets(r, path, SUBNET_GROUPS)[0]
         for g in groups:
             subnets.update(t.urn for t in ctx.targets(g, "subnetIds", SUBNET)[0])
         return sorted(subnets), sorted(sgs)

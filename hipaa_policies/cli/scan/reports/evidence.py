@@ -46,11 +46,19 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "stack"
 
 
+FORMULA_START = frozenset("=+-@\t\r")
+
+
 def _cell(value: Any) -> str:
-    from hipaa_policies.cli.scan.registers._base import csv_text
-    text = csv_text(value)
+    if type(value) is str:
+        text = value
+    else:
+        from hipaa_policies.cli.scan.registers._base import csv_text
+        text = csv_text(value)
     # a spreadsheet must not run a cell as a formula
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _number(text) else text
+    if text and text[0] in FORMULA_START and not _number(text):
+        return "'" + text
+    return text
 
 
 def _number(text: str) -> bool:
