@@ -43,7 +43,9 @@ def build(ctx: Context) -> List[Table]:
         names = [SECRET] if listed == SECRET else str(listed).split()
         for policy in names:
             ok, why = validity(reason, until, today)
-            if policy not in ctx.policies:
+            if policy == SECRET:
+                ok, why = None, "the tag's value is secret: the policies it names are not listed here"
+            elif policy not in ctx.policies:
                 ok, why = False, "it names no policy of the pack"
             verdict = ctx.verdict(policy, r.urn)
             if ok:

@@ -28,6 +28,14 @@ PARTIAL_COLUMNS = [
     Column("policies", "Policies that evidence part of it", "list"),
     Column("reason", "What is left to process"),
 ]
+INPUT_KIND = {
+    ("program", False): "program run under mocks (computed outputs are plausible stand-ins)",
+    ("program", True): "program run as a first preview sees it (computed outputs unknown, reported unverified)",
+    ("preview", False): "`pulumi preview --json` output (values unknown until deployment are unverified)",
+    ("preview", True): "`pulumi preview --json` output (values unknown until deployment are unverified)",
+    ("export", False): "`pulumi stack export` output (the deployed state)",
+    ("export", True): "`pulumi stack export` output (the deployed state)",
+}
 FACT_COLUMNS = [Column("fact", "Fact"), Column("value", "Value")]
 
 
@@ -71,7 +79,7 @@ def build(ctx: Context) -> Dict[str, Any]:
     disabled = sorted(n for n, p in ctx.policies.items() if p.level == "disabled")
     for fact, value in (("PHI scope", mode), ("Resources", total), ("Resources in scope", in_scope),
                         ("Resources out of scope (not evaluated)", total - in_scope),
-                        ("Input", f"{ctx.input.kind} ({'values unknown until deployment are unverified' if ctx.input.kind != 'export' else 'deployed state'})"),
+                        ("Input", INPUT_KIND.get((ctx.input.kind, bool(ctx.report.preview)), ctx.input.kind)),
                         ("Unverified results (values unknown until deployment)", unverified),
                         ("Disabled policies", ", ".join(disabled) or "none")):
         facts.add({"fact": fact, "value": value})
