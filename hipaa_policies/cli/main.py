@@ -84,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
         scan_cli = None
     if scan_cli is not None:
         scan_cli.add_parser(sub)
+    from hipaa_policies.cli import evidence_cli
+    evidence_cli.add_parser(sub)
     return parser
 
 

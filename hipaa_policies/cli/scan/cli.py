@@ -143,9 +143,9 @@ def _scan_and_report(args, server, targets, formats, file_formats, out_dir, over
 
     renderers = _renderers()
     written = [_write(out_dir, FILES[f], renderers[f](report)) for f in file_formats]
-    if "evidence" in file_formats:
+    if "evidence" in file_formats or "html" in file_formats:  # register CSVs, the bundle's digest
         from hipaa_policies.cli.scan.reports import evidence
-        evidence.write_digest(out_dir / FILES["evidence"])
+        written += evidence.write_companions(report, out_dir, file_formats)
     if "text" in formats:
         text.print_report(report)
     for path in written:
