@@ -344,7 +344,9 @@ def test_run_manifest(scanned):
     _, bundle, _ = scanned
     m = bundle["manifest"]
     assert m["generatedAt"].endswith("+00:00") and m["profile"] == "default"
-    assert [f["id"] for f in m["frameworks"]] == ["hipaa-security-rule"]
+    assert [f["id"] for f in m["frameworks"]] == ["hipaa-security-rule", "hipaa-nprm-2025", "nist-sp-800-53-r5",
+                                                   "nist-csf-1.1"]
+    assert {f["id"]: f["status"] for f in m["frameworks"]}["hipaa-nprm-2025"] == "proposed"
     assert m["policyConfig"]["sha256"] == hashlib.sha256(CONFIG.read_bytes()).hexdigest()
     # the pack content hash, recomputed from the package's policy sources and framework data
     pkg = ROOT / "hipaa_policies"
@@ -367,11 +369,11 @@ def test_run_manifest(scanned):
 
 def test_frameworks_and_profile_come_from_the_pack_settings():
     from hipaa_policies.cli.scan.registers.manifest import frameworks_and_profile
-    assert frameworks_and_profile({}) == {"frameworks": [{"id": "hipaa-security-rule", "title": "HIPAA Security Rule",
-                                                          "version": "45 CFR Part 164 Subpart C"}],
-                                          "profile": "default"}
-    got = frameworks_and_profile({"hipaa-pack-settings": {"profile": "strict", "frameworks": ["hipaa-security-rule"]}})
-    assert got["profile"] == "strict"
+    got = frameworks_and_profile({})
+    assert got["profile"] == "default"
+    assert got["frameworks"][0] == {"id": "hipaa-security-rule", "title": "HIPAA Security Rule",
+                                    "version": "45 CFR Part 164 Subpart C", "status": "in force", "informative": False}
+    assert frameworks_and_profile({"hipaa-pack-settings": {"profile": "audit"}})["profile"] == "audit"
     assert frameworks_and_profile({"hipaa-pack-settings": {"profile": 3}})["profile"] == "default"
 
 

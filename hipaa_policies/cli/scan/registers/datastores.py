@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
-from hipaa_policies.core.helpers.backup_selection import DATA_STORES as BACKUP_SELECTABLE
 from hipaa_policies.cli.scan.registers._base import (
     BUCKET, IDENTITY, NO_POLICY, UNKNOWN_TEXT, YES, Column, Context, Table, key_management,
     rotation, setting_text, status_column)
@@ -98,7 +97,8 @@ COLUMNS = IDENTITY + [
     status_column("keyRotation", "Key rotation"),
     status_column("publicExposure", "Public access possible", "yes when the store's no-public-access policy fails"),
     status_column("backup", "Service backups", "the verdict of the store's own backup/recovery policy"),
-    status_column("backupPlan", "AWS Backup coverage", "the verdict of backup-selection-covers-data-stores"),
+    status_column("backupPlan", "AWS Backup coverage", "the verdict of backup-data-stores-in-backup-plan "
+                  "(selected by an AWS Backup plan; native backups are the `backup` column)"),
 ]
 
 
@@ -162,14 +162,19 @@ def build(ctx: Context) -> List[Table]:
             ctx.check(e, "backup", r.urn, store.backup)
         else:
             ctx.basis(e, "backup", NO_POLICY, "no backup policy for this type")
-        if _canonical(r.type) in BACKUP_SELECTABLE:
-            ctx.check(e, "backupPlan", r.urn, ["backup-selection-covers-data-stores"])
-        elif _canonical(r.type) == "aws:efs/fileSystem:FileSystem":
-            ctx.check(e, "backupPlan", r.urn, ["efs-automatic-backups"])
+        if r.type in _in_plan_types():
+            ctx.check(e, "backupPlan", r.urn, [IN_BACKUP_PLAN])
         else:
-            ctx.basis(e, "backupPlan", NO_POLICY,
-                      "backup-selection-covers-data-stores covers RDS, DynamoDB and EFS")
+            ctx.basis(e, "backupPlan", NO_POLICY, f"{IN_BACKUP_PLAN} does not cover this type")
     return [table]
+
+
+IN_BACKUP_PLAN = "backup-data-stores-in-backup-plan"
+
+
+def _in_plan_types() -> frozenset:
+    from hipaa_policies.registry import get
+    return frozenset(get(IN_BACKUP_PLAN).resource_types)
 
 
 def _canonical(type_: str) -> str:

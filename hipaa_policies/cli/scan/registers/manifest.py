@@ -20,7 +20,6 @@ from hipaa_policies.locations import PACKAGE_DIR
 
 CONTENT_DIRS = ("checks", "core", "frameworks")
 CONTENT_SUFFIXES = (".py", ".toml", ".csv", ".json", ".yaml")
-DEFAULT_FRAMEWORKS = ("hipaa-security-rule",)
 DEFAULT_PROFILE = "default"
 
 
@@ -45,18 +44,14 @@ def content_hash(root: Path = PACKAGE_DIR) -> Dict[str, Any]:
 
 
 def frameworks_and_profile(config: Mapping[str, Any]) -> Dict[str, Any]:
-    """The frameworks and enforcement profile a scan used.  Until the pack settings carry them, the
-    profile is ``hipaa-pack-settings.profile`` (default ``default``) and the framework is the HIPAA
-    Security Rule (or ``hipaa-pack-settings.frameworks`` when given)."""
+    """Every framework the bundle reports on (all of them: the bundle carries each one's view) and
+    the enforcement profile of the scan (``hipaa-pack-settings.profile``, default ``default``)."""
+    from hipaa_policies.registry import frameworks
     settings = config.get("hipaa-pack-settings") if isinstance(config, Mapping) else None
     settings = settings if isinstance(settings, Mapping) else {}
     profile = settings.get("profile")
-    frameworks = settings.get("frameworks")
-    if not (isinstance(frameworks, list) and frameworks and all(isinstance(f, str) for f in frameworks)):
-        frameworks = list(DEFAULT_FRAMEWORKS)
-    titles = {"hipaa-security-rule": ("HIPAA Security Rule", "45 CFR Part 164 Subpart C")}
-    return {"frameworks": [{"id": f, "title": titles.get(f, (f, ""))[0], "version": titles.get(f, (f, ""))[1]}
-                           for f in frameworks],
+    return {"frameworks": [{"id": fw.id, "title": fw.name, "version": fw.version, "status": fw.status,
+                            "informative": fw.informative} for fw in frameworks().values()],
             "profile": profile if isinstance(profile, str) and profile else DEFAULT_PROFILE}
 
 
