@@ -27,3 +27,17 @@ def fix_by_raising(policy_fn: Callable[..., Any], key: str, config_key: str) -> 
         return {**r.raw, key: cfg[config_key]}
     fix.__name__ = f"raise_{key}"
     policy_fn.spec.remediate = fix  # type: ignore[attr-defined]
+
+
+def fix_by_enabling(policy_fn: Callable[..., Any], block: str, key: str = "enabled") -> None:
+    """Attach the common automatic fix "set ``<block>.<key>`` to true", keeping the block's other
+    settings (called by the engine only when the policy fails the resource)."""
+    def fix(r: Any, cfg: Mapping[str, Any]) -> Optional[Mapping[str, Any]]:
+        if r.bool(f"{block}.{key}") is True:
+            return None
+        value = r.get(block)
+        value = dict(value) if isinstance(value, dict) else {}
+        value[key] = True
+        return {**r.raw, block: value}
+    fix.__name__ = f"enable_{block}"
+    policy_fn.spec.remediate = fix  # type: ignore[attr-defined]

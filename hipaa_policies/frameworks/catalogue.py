@@ -167,38 +167,17 @@ def load_catalogue() -> Catalogue:
 
 
 def coverage(specs: Iterable) -> Tuple[List[dict], Dict[str, dict]]:
-    """(rows, by_category): each safeguard with its status and policies; percentages.
-
-    The percentage of a category is the share of its safeguards that infrastructure code can
-    express (automation full or partial) which have at least one policy, and, separately, the
-    share of all its safeguards that are enforced or partially enforced.
-    """
+    """(rows, by_category): each safeguard with its status and policies; percentages — the HIPAA
+    framework's coverage (:meth:`~hipaa_policies.frameworks.model.Framework.coverage`) in the
+    catalogue's own words (``safeguards``, responsibility)."""
+    from hipaa_policies.frameworks.loader import load
+    fw = load(list(specs))["hipaa-security-rule"]
+    rows, summary = fw.coverage()
     cat = load_catalogue()
-    by_citation: Dict[str, List[str]] = {}
-    for spec in specs:
-        for c in spec.citations:
-            by_citation.setdefault(c, []).append(spec.name)
-    rows = []
-    for sg in cat:
-        names = sorted(by_citation.get(sg.id, []))
-        rows.append({
-            "id": sg.id, "title": sg.title, "kind": sg.kind, "requirement": sg.requirement,
-            "category": sg.category, "responsibility": sg.responsibility,
-            "automation": sg.automation, "status": cat.status(sg, names),
-            "policies": names, "reason": sg.reason,
-        })
-    summary: Dict[str, dict] = {}
-    for category in CATEGORY_ORDER + ("all",):
-        sel = [r for r in rows if category == "all" or r["category"] == category]
-        automatable = [r for r in sel if r["automation"] in ("full", "partial")]
-        covered = [r for r in automatable if r["policies"]]
-        counts = {s: sum(1 for r in sel if r["status"] == s) for s in STATUSES}
-        summary[category] = {
-            "safeguards": len(sel),
-            "automatable": len(automatable),
-            "covered": len(covered),
-            "automatable_covered_pct": round(100.0 * len(covered) / len(automatable), 1) if automatable else 100.0,
-            "enforced_pct": round(100.0 * (counts[ENFORCED] + counts[PARTIAL]) / len(sel), 1) if sel else 0.0,
-            "counts": counts,
-        }
-    return rows, summary
+    for row in rows:
+        row["responsibility"] = cat[row["id"]].responsibility
+        del row["sources"]
+    for s in summary.values():
+        s["safeguards"] = s.pop("requirements")
+        s["counts"] = {k: v for k, v in s["counts"].items() if k in STATUSES}
+    return rows, {k: summary[k] for k in list(CATEGORY_ORDER) + ["all"]}

@@ -1,7 +1,8 @@
 """Amazon DynamoDB Accelerator (DAX): clusters encrypt cached items at rest (164.312(a)(2)(iv)) and
 their endpoint in transit (164.312(e)(2)(ii)).  A DAX cache holds copies of DynamoDB items, so the
 ePHI a table protects is also in the cluster's memory and disks."""
-from hipaa_policies.core.policy import remediation_for, resource_policy
+from hipaa_policies.core.policy import resource_policy
+from hipaa_policies.core.remediation import fix_by_enabling
 
 CLUSTER = "aws:dax/cluster:Cluster"
 
@@ -19,14 +20,7 @@ def dax_cluster_encrypted_at_rest(r, cfg):
     return r.expect_true("serverSideEncryption.enabled", "true (the default is false)")
 
 
-@remediation_for(dax_cluster_encrypted_at_rest)
-def _encrypt(r, cfg):
-    if r.bool("serverSideEncryption.enabled") is True:
-        return None
-    sse = r.get("serverSideEncryption")
-    sse = dict(sse) if isinstance(sse, dict) else {}
-    sse["enabled"] = True
-    return {**r.raw, "serverSideEncryption": sse}
+fix_by_enabling(dax_cluster_encrypted_at_rest, "serverSideEncryption")
 
 
 @resource_policy(

@@ -3,8 +3,8 @@
 scaling, 164.308(a)(7))."""
 from hipaa_policies.core.helpers.links import LinkedUnknown
 from hipaa_policies.core.props import FAIL, UNKNOWN, UNVERIFIED, Finding
-from hipaa_policies.core.policy import remediation_for, resource_policy, stack_policy
-from hipaa_policies.core.remediation import fix_by_setting
+from hipaa_policies.core.policy import resource_policy, stack_policy
+from hipaa_policies.core.remediation import fix_by_enabling, fix_by_setting
 
 TABLE = "aws:dynamodb/table:Table"
 
@@ -25,14 +25,7 @@ def dynamodb_table_encrypted_kms(r, cfg):
     return r.expect_true("serverSideEncryption.enabled", "true (KMS encryption; the default is an AWS owned key)")
 
 
-@remediation_for(dynamodb_table_encrypted_kms)
-def _kms(r, cfg):
-    if r.bool("serverSideEncryption.enabled") is True:
-        return None
-    sse = r.get("serverSideEncryption")
-    sse = dict(sse) if isinstance(sse, dict) else {}
-    sse["enabled"] = True
-    return {**r.raw, "serverSideEncryption": sse}
+fix_by_enabling(dynamodb_table_encrypted_kms, "serverSideEncryption")
 
 
 @resource_policy(
@@ -48,14 +41,7 @@ def dynamodb_point_in_time_recovery(r, cfg):
     return r.expect_true("pointInTimeRecovery.enabled", "true (the default is false)")
 
 
-@remediation_for(dynamodb_point_in_time_recovery)
-def _pitr(r, cfg):
-    if r.bool("pointInTimeRecovery.enabled") is True:
-        return None
-    pitr = r.get("pointInTimeRecovery")
-    pitr = dict(pitr) if isinstance(pitr, dict) else {}
-    pitr["enabled"] = True
-    return {**r.raw, "pointInTimeRecovery": pitr}
+fix_by_enabling(dynamodb_point_in_time_recovery, "pointInTimeRecovery")
 
 
 @resource_policy(

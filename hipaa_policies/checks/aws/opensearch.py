@@ -8,18 +8,10 @@ VPC-only endpoints, fine-grained access control and access policies closed to th
 from hipaa_policies.core.helpers.principals import public_findings
 from hipaa_policies.core.props import UNKNOWN, UNVERIFIED, Finding
 from hipaa_policies.core.policy import remediation_for, resource_policy, stack_policy
+from hipaa_policies.core.remediation import fix_by_enabling
 
 DOMAIN = "aws:opensearch/domain:Domain"
 TLS12_POLICIES = ["Policy-Min-TLS-1-2-2019-07", "Policy-Min-TLS-1-2-PFS-2023-10", "Policy-Min-TLS-1-2-RFC9151-FIPS-2024-08"]
-
-
-def _enable(r, block):
-    if r.bool(f"{block}.enabled") is True:
-        return None
-    value = r.get(block)
-    value = dict(value) if isinstance(value, dict) else {}
-    value["enabled"] = True
-    return {**r.raw, block: value}
 
 
 @resource_policy(
@@ -37,9 +29,7 @@ def opensearch_encrypted_at_rest(r, cfg):
     return r.expect_true("encryptAtRest.enabled", "true (the default is false)")
 
 
-@remediation_for(opensearch_encrypted_at_rest)
-def _at_rest(r, cfg):
-    return _enable(r, "encryptAtRest")
+fix_by_enabling(opensearch_encrypted_at_rest, "encryptAtRest")
 
 
 @resource_policy(
@@ -55,9 +45,7 @@ def opensearch_node_to_node_encryption(r, cfg):
     return r.expect_true("nodeToNodeEncryption.enabled", "true (the default is false)")
 
 
-@remediation_for(opensearch_node_to_node_encryption)
-def _node_to_node(r, cfg):
-    return _enable(r, "nodeToNodeEncryption")
+fix_by_enabling(opensearch_node_to_node_encryption, "nodeToNodeEncryption")
 
 
 @resource_policy(
