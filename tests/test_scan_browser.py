@@ -14,7 +14,11 @@ import struct
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from hipaa_policies.cli.main import main
+
+pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "phi-platform"
