@@ -10,7 +10,7 @@ so pack-wide settings live under one policy, ``hipaa-pack-settings``, whose conf
         "scope": {"mode": "resource-tag", "tagKey": "data-classification", "tagValues": ["phi"]},
         "exemptions": [
           {"policy": "ec2-dedicated-tenancy", "resource": "urn:pulumi:prod::*::aws:ec2/instance:Instance::bastion",
-           "reason": "CHG-1042: bastion holds no ePHI", "expires": "2027-03-31"}
+           "reason": "CHG-1042: bastion holds no ePHI", "expires": "2099-12-31"}
         ]
       },
       "cloudwatch-log-group-retention": {"minimumDays": 2557}

@@ -11,15 +11,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from hipaa_policies.locations import SOURCE_ROOT
 from typing import Callable, Dict, List, Optional
 
 from hipaa_policies.core.errors import InputError
+from hipaa_policies.locations import example_dir
 
 FORMATS = ("text", "markdown", "json", "sarif", "junit", "html", "evidence")
 FILES = {"text": "report.txt", "markdown": "report.md", "json": "report.json", "sarif": "report.sarif",
          "junit": "junit.xml", "html": "dashboard.html", "evidence": "evidence.json"}
-EXAMPLE = SOURCE_ROOT / "examples" / "phi-platform"
 
 
 def _key_value(option: str, items: Optional[List[str]]) -> Dict[str, str]:
@@ -107,9 +106,10 @@ def run(args: argparse.Namespace) -> int:
 
     targets = list(args.inputs)
     if not targets:
-        if not (EXAMPLE / "Pulumi.yaml").is_file():
-            raise InputError(f"{EXAMPLE}: the bundled example is missing; give an input to scan")
-        targets = [str(EXAMPLE)]
+        example = example_dir()
+        if not (example / "Pulumi.yaml").is_file():
+            raise InputError(f"{example}: the bundled example is missing; give an input to scan")
+        targets = [str(example)]
     from hipaa_policies.client.pack_server import PackServer
     try:  # the pack process starts while the inputs load
         server = PackServer().launch()
