@@ -161,11 +161,48 @@ _PLACEHOLDER_VALUES = {"bool": "false", "int": "1", "float": "1.0", "object": "{
 _REQUIRE_METHODS = ("require", "require_secret", "require_bool", "require_secret_bool", "require_int",
                     "require_secret_int", "require_float", "require_secret_float", "require_object",
                     "require_secret_object")
+_GET_METHODS = tuple(m.replace("require", "get", 1) for m in _REQUIRE_METHODS)
+_NUMERIC_WORDS = ("size", "count", "port", "number", "num", "min", "max", "capacity", "days", "seconds",
+                  "timeout", "replicas", "instances", "memory", "cpu", "length", "limit", "version")
+_DIRECTORY_WORDS = ("dir", "directory", "folder", "contents", "root")
+_PATH_WORDS = ("path", "file") + _DIRECTORY_WORDS
+_SHAPED = (  # string keys whose names say what shape the program expects
+    (("privatekey",), f"-----BEGIN RSA PRIVATE KEY-----\n{PLACEHOLDER}\n-----END RSA PRIVATE KEY-----\n"),
+    (("publickey", "sshkey"), f"ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ {PLACEHOLDER}"),
+    (("arn",), f"arn:aws:iam::{mock_answers.ACCOUNT}:role/{PLACEHOLDER}"),
+    (("domain", "hostname", "fqdn"), f"{PLACEHOLDER}.example.org"),
+    (("email",), f"{PLACEHOLDER}@example.org"),
+    (("url", "endpoint"), f"https://{PLACEHOLDER}.example.org"),
+    (("cidr",), "10.0.0.0/16"),
+    (("region",), DEFAULT_REGION),
+    (("zone",), DEFAULT_REGION + "a"),
+    (("ami",), "ami-0123456789abcdef0"),
+)
 
 
-def _placeholder(method: str, key: str) -> str:
+def _placeholder(method: str, key: str, scratch: Optional[Path]) -> str:
+    """A placeholder a program can use: typed by the Config method it called; a number for a string
+    key that names a number (``autoscalingGroupSize``); an empty file or directory in ``scratch`` for
+    a key that names a path (``publicKeyPath``, ``pathToWebsiteContents``)."""
     kind = method.rsplit("_", 1)[-1]
-    return _PLACEHOLDER_VALUES.get(kind, f"{PLACEHOLDER}-{key.rsplit(':', 1)[-1]}")
+    if kind in _PLACEHOLDER_VALUES:
+        return _PLACEHOLDER_VALUES[kind]
+    name = key.rsplit(":", 1)[-1]
+    lower = name.lower().replace("-", "").replace("_", "")
+    if lower.endswith(_NUMERIC_WORDS):
+        return "1"
+    for words, value in _SHAPED:
+        if any(w in lower for w in words) and not (scratch is not None and "path" in lower):
+            return value
+    if scratch is not None and any(w in lower for w in _PATH_WORDS):
+        target = scratch / f"{PLACEHOLDER}-{name}"
+        if any(w in lower for w in _DIRECTORY_WORDS):
+            target.mkdir(exist_ok=True)
+            (target / "index.html").write_text("")
+        else:
+            target.write_text("")
+        return str(target)
+    return f"{PLACEHOLDER}-{name}"
 
 
 @contextlib.contextmanager
@@ -182,7 +219,8 @@ def _patched(cls: Any, name: str, wrapper: Callable[[Callable], Callable]) -> It
 def capture(program: Callable[[], Any], *, preview: bool = False, project: str = "test",
             stack: str = "test", config: Optional[Mapping[str, str]] = None,
             secret_keys: Sequence[str] = (), placeholder_config: bool = False,
-            timeout: Optional[float] = None, source_root: Optional[os.PathLike] = None) -> Capture:
+            timeout: Optional[float] = None, source_root: Optional[os.PathLike] = None,
+            fill_optional: Sequence[str] = (), optional_missing: Optional[Dict[str, bool]] = None) -> Capture:
     """Run ``program`` under pulumi mocks with the real SDKs; return its resources in engine shape.
 
     ``config`` keys without a namespace get the project's; ``aws:region`` defaults to us-east-1.
@@ -191,6 +229,9 @@ def capture(program: Callable[[], Any], *, preview: bool = False, project: str =
     ``placeholder_config``, is filled with a placeholder (listed in ``Capture.placeholders``).
     ``timeout`` (seconds) raises :class:`ProgramTimeout`; the program's thread is left behind.
     ``source_root``: only frames of files below it count as the declaring line of a resource.
+    Optional reads (``config.get*`` without a default) of unset keys are recorded in the caller's
+    ``optional_missing`` dict; the keys in ``fill_optional`` get placeholders too (a program that
+    fails without them can be run again with them).
     """
     import pulumi
 
@@ -214,7 +255,8 @@ def capture(program: Callable[[], Any], *, preview: bool = False, project: str =
             if preview:
                 return "", dict(args.inputs)
             cls = classes.get(args.typ)
-            state = mock_answers.resource_outputs(cls, args.typ, args.name, dict(args.inputs), region)
+            state = mock_answers.resource_outputs(cls, args.typ, args.name, dict(args.inputs), region,
+                                                  echo_inputs=bool(args.custom))
             return mock_answers.Ctx(args.typ, args.name, args.inputs, region).id(), state
 
         def call(self, args):
@@ -291,6 +333,17 @@ def capture(program: Callable[[], Any], *, preview: bool = False, project: str =
             return original(self, t, name, *args, **kwargs)
         return __init__
 
+    import tempfile
+    scratch_dir = tempfile.TemporaryDirectory(prefix="hipaa-scan-placeholders-") if placeholder_config else None
+    scratch = Path(scratch_dir.name) if scratch_dir is not None else None
+    optional = set(fill_optional)
+
+    def fill(method: str, full: str, secret: bool) -> None:
+        from pulumi.runtime import config as runtime_config
+        runtime_config.set_config(full, _placeholder(method, full, scratch))
+        if secret:
+            runtime_config._SECRET_KEYS.get().add(full)
+
     def requiring(method: str) -> Callable[[Callable], Callable]:
         def wrap(original: Callable) -> Callable:
             def require(self, key, *args, **kwargs):
@@ -300,11 +353,28 @@ def capture(program: Callable[[], Any], *, preview: bool = False, project: str =
                     secret = "secret" in method
                     with lock:
                         (result.placeholders if placeholder_config else missing)[full] = secret
-                    runtime_config.set_config(full, _placeholder(method, full))
-                    if secret:
-                        runtime_config._SECRET_KEYS.get().add(full)
+                    fill(method, full, secret)
                 return original(self, key, *args, **kwargs)
             return require
+        return wrap
+
+    def getting(method: str) -> Callable[[Callable], Callable]:
+        def wrap(original: Callable) -> Callable:
+            def get(self, key, *args, **kwargs):
+                from pulumi.runtime import config as runtime_config
+                full = self.full_key(key)
+                has_default = bool(args) and args[0] is not None or kwargs.get("default") is not None
+                if not has_default and runtime_config.get_config(full) is None:
+                    secret = "secret" in method
+                    with lock:
+                        if optional_missing is not None:
+                            optional_missing[full] = secret
+                        if full in optional:
+                            result.placeholders[full] = secret
+                    if full in optional:
+                        fill(method, full, secret)
+                return original(self, key, *args, **kwargs)
+            return get
         return wrap
 
     outcome: Dict[str, BaseException] = {}
@@ -343,6 +413,11 @@ def capture(program: Callable[[], Any], *, preview: bool = False, project: str =
         patches.enter_context(_patched(pulumi_resource.Resource, "__init__", record_init))
         for method in _REQUIRE_METHODS:
             patches.enter_context(_patched(pulumi.Config, method, requiring(method)))
+        for method in _GET_METHODS:
+            if method in pulumi.Config.__dict__:
+                patches.enter_context(_patched(pulumi.Config, method, getting(method)))
+        if scratch_dir is not None:
+            patches.callback(scratch_dir.cleanup)
         worker = threading.Thread(target=run, name=f"pulumi-program-{project}-{stack}", daemon=True)
         worker.start()
         worker.join(timeout)

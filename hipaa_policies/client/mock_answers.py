@@ -202,6 +202,14 @@ def _properties(cls: type) -> List[tuple]:
     return [(pulumi_name, _hints(prop.fget)) for _python_name, pulumi_name, prop in props]
 
 
+def _is_resource_class(cls: type) -> bool:
+    try:
+        import pulumi
+        return issubclass(cls, pulumi.Resource)
+    except Exception:
+        return False
+
+
 def value_for(tp: Any, prop: str, ctx: Ctx, depth: int = 0, *, fill_optional: bool = False) -> Any:
     """A plausible value of annotation ``tp`` for property ``prop``; None when none is plausible."""
     import enum
@@ -224,12 +232,14 @@ def value_for(tp: Any, prop: str, ctx: Ctx, depth: int = 0, *, fill_optional: bo
     if origin in (list, Sequence, typing.Sequence, List) or getattr(origin, "__name__", "") in ("Sequence", "list"):
         item = args[0] if args else Any
         item_inner, _ = _unwrap(item)
-        if item_inner is str:
-            return [_string(prop, ctx, i) for i in range(2)]
+        if item_inner is str:  # one per availability zone, as for subnets
+            return [_string(prop, ctx, i) for i in range(3)]
         value = value_for(item, prop, ctx, depth + 1, fill_optional=True)
         return [value] if value is not None else []
     if origin in (dict, Mapping, typing.Mapping) or getattr(origin, "__name__", "") in ("Mapping", "dict"):
         return {}
+    if isinstance(inner, type) and _is_resource_class(inner):
+        return None  # an output that is another resource (a component's child): not made up
     props = _properties(inner) if isinstance(inner, type) else []
     if props:  # an output type: its always-present fields
         out: Dict[str, Any] = {}
@@ -243,11 +253,13 @@ def value_for(tp: Any, prop: str, ctx: Ctx, depth: int = 0, *, fill_optional: bo
 
 # --------------------------------------------------------------------------- resources
 def resource_outputs(cls: Optional[type], token: str, name: str, inputs: Mapping[str, Any],
-                     region: str = DEFAULT_REGION) -> Dict[str, Any]:
+                     region: str = DEFAULT_REGION, echo_inputs: bool = True) -> Dict[str, Any]:
     """The state a created resource would have: its inputs, plus plausible values for every output
-    the provider always sets and the program did not (wire names, camelCase)."""
+    the provider always sets and the program did not (wire names, camelCase).  A component's
+    outputs are not its inputs (``echo_inputs=False``: an awsx ``Vpc`` takes a NAT gateway strategy
+    and outputs NAT gateway resources)."""
     ctx = Ctx(token, name, inputs, region)
-    state: Dict[str, Any] = dict(inputs)
+    state: Dict[str, Any] = dict(inputs) if echo_inputs else {}
     if cls is not None:
         for prop, hint in _properties(cls):
             if prop in state and state[prop] is not None or prop in ("id", "urn"):
@@ -255,7 +267,8 @@ def resource_outputs(cls: Optional[type], token: str, name: str, inputs: Mapping
             v = value_for(hint, prop, ctx)
             if v is not None:
                 state[prop] = v
-    state.setdefault("arn", ctx.arn())
+    if echo_inputs:
+        state.setdefault("arn", ctx.arn())
     special = RESOURCE_SPECIALS.get(token)
     if special is not None:  # type-specific outputs (from the inputs and the generic state)
         for k, v in special(ctx, state).items():
@@ -352,6 +365,24 @@ def _stack_reference(ctx: Ctx, state: Mapping[str, Any]) -> Dict[str, Any]:
     return {"outputs": {}, "secretOutputNames": []}
 
 
+def _awsx_vpc(ctx: Ctx, state: Mapping[str, Any]) -> Dict[str, Any]:
+    """awsx.ec2.Vpc: one subnet per availability zone and subnet spec (default: public and private)."""
+    specs = [s for s in ctx.inputs.get("subnetSpecs") or [] if isinstance(s, Mapping)] or \
+        [{"type": "Public"}, {"type": "Private"}]
+    try:
+        azs = int(ctx.inputs.get("numberOfAvailabilityZones") or 3)
+    except (TypeError, ValueError):
+        azs = 3
+    ids: Dict[str, List[str]] = {"Public": [], "Private": [], "Isolated": [], "Unused": []}
+    for spec in specs:
+        kind = str(spec.get("type") or "Private").capitalize()
+        for i in range(azs):
+            ids.setdefault(kind, []).append(f"subnet-0{digest(ctx.name, spec.get('name'), kind, i, n=16)}")
+    vpc = f"vpc-0{digest(ctx.name, n=16)}"
+    return {"vpcId": vpc, "publicSubnetIds": ids["Public"], "privateSubnetIds": ids["Private"],
+            "isolatedSubnetIds": ids["Isolated"]}
+
+
 RESOURCE_SPECIALS: Dict[str, Callable[[Ctx, Mapping[str, Any]], Dict[str, Any]]] = {
     "aws:lambda/function:Function": _lambda_function,
     "aws:apigateway/restApi:RestApi": _rest_api,
@@ -374,6 +405,7 @@ RESOURCE_SPECIALS: Dict[str, Callable[[Ctx, Mapping[str, Any]], Dict[str, Any]]]
     "aws:eks/cluster:Cluster": _eks_cluster,
     "aws:route53/zone:Zone": _zone,
     "pulumi:pulumi:StackReference": _stack_reference,
+    "awsx:ec2:Vpc": _awsx_vpc,
 }
 
 
@@ -403,17 +435,35 @@ def invoke(token: str, args: Mapping[str, Any], region: str = DEFAULT_REGION) ->
     ctx = Ctx(token, name, args, region)
     out: Dict[str, Any] = {}
     cls = _result_class(token)
-    if cls is not None:
-        for prop, hint in _properties(cls):
-            v = value_for(hint, prop, ctx)
-            if v is not None:
-                out[prop] = v
-    out.update(args)
+    hints = dict(_properties(cls)) if cls is not None else {}
+    for prop, hint in hints.items():
+        v = value_for(hint, prop, ctx)
+        if v is not None:
+            out[prop] = v
+    for key, value in args.items():  # the provider echoes its arguments, in the result's types
+        out[key] = _as_hint(value, hints.get(key))
     special = INVOKE_SPECIALS.get(token)
     if special is not None:
         out.update(special(ctx, args))
     out.setdefault("id", region if token.startswith("aws:index/") else ctx.id())
     return out
+
+
+def _as_hint(value: Any, hint: Any) -> Any:
+    """``value`` converted to the scalar type the SDK result expects (``most_recent="true"`` → True)."""
+    if hint is None:
+        return value
+    inner, _ = _unwrap(hint)
+    if inner is bool and isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if inner in (int, float) and isinstance(value, str):
+        try:
+            return inner(value)
+        except ValueError:
+            return value
+    if inner is str and isinstance(value, (int, float, bool)):
+        return str(value).lower() if isinstance(value, bool) else str(value)
+    return value
 
 
 def _get_azs(ctx: Ctx, args: Mapping[str, Any]) -> Dict[str, Any]:

@@ -360,14 +360,37 @@ def run_program(main_file: Path, main_dir: Path, project: str, stack: str, confi
     def program() -> None:
         runpy.run_path(str(main_file), run_name="__main__")
 
+    def forget_program_modules() -> None:
+        # a second run (or program) with the same module names runs its own
+        for name in set(sys.modules) - before:
+            mod = sys.modules.get(name)
+            file = getattr(mod, "__file__", None) or ""
+            if file and str(main_dir) in file:
+                del sys.modules[name]
+
+    import warnings
     sys.path.insert(0, str(main_dir))
     sys.argv = [str(main_file)]
+    caught = warnings.catch_warnings()
     try:
+        caught.__enter__()  # the SDKs' deprecation notices are not the scan's business
+        warnings.filterwarnings("ignore", module=r"pulumi(_[a-z_]+)?(\.|$)")
         os.chdir(main_dir)
         sys.stdout = sys.stderr
-        return capture(program, preview=preview, project=project, stack=stack, config=config,
-                       secret_keys=secrets, placeholder_config=placeholder_config, timeout=timeout,
-                       source_root=main_dir)
+        options = dict(preview=preview, project=project, stack=stack, config=config, secret_keys=secrets,
+                       placeholder_config=placeholder_config, timeout=timeout, source_root=main_dir)
+        optional: Dict[str, bool] = {}
+        try:
+            return capture(program, optional_missing=optional, **options)
+        except (MissingConfig, ProgramTimeout, KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:
+            if not (placeholder_config and optional):
+                raise
+        # with placeholders, a program that failed after reading unset optional keys runs once more
+        # with those filled too (it may need `config.get("publicKey")` although it does not `require` it)
+        forget_program_modules()
+        return capture(program, fill_optional=sorted(optional), **options)
     except MissingConfig as e:
         stack_name = stack_file.name if stack_file is not None else f"Pulumi.{stack}.yaml"
         keys = ", ".join(f"{k} (secret)" if secret else k for k, secret in e.keys.items())
@@ -381,19 +404,16 @@ def run_program(main_file: Path, main_dir: Path, project: str, stack: str, confi
     except KeyboardInterrupt:
         raise
     except BaseException as e:  # the user's program: any error is their input's problem
+        os.chdir(old_cwd)
         raise InputError(f"{_failure_place(e, main_dir) or where}: the program raised {_one_line(e)}"
-                         f"{_preview_hint(e, preview)}") from None
+                         f"{_hint(e, preview)}") from None
     finally:
+        caught.__exit__(None, None, None)
         sys.stdout = old_stdout
         os.chdir(old_cwd)
         sys.path[:] = old_path
         sys.argv = old_argv
-        # forget the program's own modules so a second program with the same module names runs its own
-        for name in set(sys.modules) - before:
-            mod = sys.modules.get(name)
-            file = getattr(mod, "__file__", None) or ""
-            if file and str(main_dir) in file:
-                del sys.modules[name]
+        forget_program_modules()
 
 
 def _failure_place(e: BaseException, main_dir: Path) -> str:
@@ -409,9 +429,15 @@ def _failure_place(e: BaseException, main_dir: Path) -> str:
     return place
 
 
-def _preview_hint(e: BaseException, preview: bool) -> str:
-    """Suggest --preview when the failure looks like a computed value the mocks could not supply."""
-    if preview or not isinstance(e, (TypeError, AttributeError, KeyError, IndexError, ValueError)):
+def _hint(e: BaseException, preview: bool) -> str:
+    """What to do: install the program's requirements; or --preview when the failure looks like a
+    computed value the mocks could not supply."""
+    if isinstance(e, ModuleNotFoundError):
+        return " — install the program's own requirements (pip install -r requirements.txt) where you run the scan"
+    if isinstance(e, AttributeError) and str(e).startswith("module '"):
+        return (" — the installed SDK may not be the version the program was written for "
+                "(install the versions of its requirements.txt)")
+    if preview or not isinstance(e, (TypeError, AttributeError, KeyError, IndexError, ValueError, AssertionError)):
         return ""
     text = str(e)
     in_apply = False
