@@ -446,9 +446,10 @@ def _hint(e: BaseException, preview: bool) -> str:
         if tb.tb_frame.f_code.co_filename.replace(os.sep, "/").endswith("pulumi/output.py"):
             in_apply = True
         tb = tb.tb_next
-    if "NoneType" in text or "None" in text or in_apply:
-        return (" — a computed output the mocks do not supply may be involved; --preview runs the program "
-                "with outputs unknown, as a first `pulumi preview` does")
+    if "NoneType" in text or in_apply:
+        return (" — if a value the program expected is missing (an unset config key, or a computed output the "
+                "mocks do not supply), --preview runs the program with outputs unknown, as a first "
+                "`pulumi preview` does")
     return ""
 
 
