@@ -448,10 +448,13 @@ def test_markdown_report(all_formats):
     _, out = all_formats
     md = (out / "report.md").read_text()
     assert md.startswith("# HIPAA Security Rule scan")
-    for heading in ("## Score by safeguard category", "## Stacks", "## Safeguards", "## Mandatory policies",
-                    "## Advisory policies", "## Mandatory violations", "## Exemptions", "## Unverified controls"):
-        assert heading in md
+    headings = ("## Fix first: mandatory violations", "## Score by safeguard category", "## Stacks", "## Safeguards",
+                "## Mandatory policies", "## Advisory policies", "## Advisory violations", "## Exemptions",
+                "## Unverified controls")
+    positions = [md.index(h) for h in headings]
+    assert positions == sorted(positions)  # what to fix comes first
     assert "records-api-logs" in md and "patient-portal/prod" in md
+    assert "N/A" not in md and "Fix: " in md
 
 
 def test_html_dashboard_is_self_contained(all_formats):
