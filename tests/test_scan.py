@@ -333,11 +333,11 @@ def test_program_without_resources(capsys, tmp_path):
 
 
 @pytest.mark.parametrize("content, needle", [
-    ("{oops", "malformed JSON"),
+    ("{oops", "not valid JSON"),
     ('["all"]', "JSON object"),
     ('{"all": "loud"}', "must be one of"),
     ('{"no-such-policy": "mandatory"}', "unknown policy 'no-such-policy'"),
-    ('{"cloudwatch-log-group-retention": {"minimumDays": "seven years"}}', "rejected by the pack"),
+    ('{"cloudwatch-log-group-retention": {"minimumDays": "seven years"}}', "minimumDays: expected integer"),
 ])
 def test_bad_policy_config(capsys, tmp_path, content, needle):
     cfg = tmp_path / "pc.json"

@@ -39,7 +39,6 @@ PASS, FAIL, EXEMPT, UNVERIFIED, NA = "pass", "fail", "exempt", "unverified", "no
 STATUSES = (PASS, FAIL, EXEMPT, UNVERIFIED, NA)
 EVALUATED = (PASS, FAIL, EXEMPT, UNVERIFIED)
 LEVELS = ("mandatory", "advisory")
-from hipaa_policies.core.levels import LEVELS as POLICY_LEVELS  # noqa: E402
 STACK_TYPE = "pulumi:pulumi:Stack"
 WINDOW = 64  # Analyze calls in flight (more gains nothing; the pack serves 4 at a time)
 PRETTY_LIMIT = 2000  # JSON reports with more results are written compact (the pure-Python indenting encoder is slow)
@@ -320,39 +319,12 @@ def read_baseline(path: str) -> Tuple[Dict[str, Any], Dict[Tuple[str, str, str],
 
 # --------------------------------------------------------------------------- policy config
 def read_policy_config(path: Optional[str]) -> Tuple[Dict[str, Any], Optional[Dict[str, Any]]]:
-    """(config, {"path", "sha256"}) from a `--policy-pack-config` style JSON file."""
+    """(config, {"path", "sha256"}) from a `--policy-pack-config` style JSON file, validated by the
+    one validator `hipaa-policies check-config` uses (every problem one line naming the file)."""
     if path is None:
         return {}, None
-    import hashlib
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, expected a policy config JSON file") from None
-    except OSError as e:
-        raise InputError(f"{path}: cannot read policy config: {e.strerror or e}") from None
-    try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: policy config is not UTF-8 text") from None
-    except json.JSONDecodeError as e:
-        raise InputError(f"{path}: policy config is malformed JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: policy config must be a JSON object keyed by policy name (or \"all\")")
-    for name, value in data.items():
-        if name == "all":
-            if value not in POLICY_LEVELS:
-                raise InputError(f"{path}: \"all\" must be one of {', '.join(POLICY_LEVELS)}")
-        elif isinstance(value, str):
-            if value not in POLICY_LEVELS:
-                raise InputError(f"{path}: policy {name!r}: enforcement level must be one of {', '.join(POLICY_LEVELS)}")
-        elif isinstance(value, dict):
-            level = value.get("enforcementLevel")
-            if level is not None and level not in POLICY_LEVELS:
-                raise InputError(f"{path}: policy {name!r}: enforcementLevel must be one of {', '.join(POLICY_LEVELS)}")
-        else:
-            raise InputError(f"{path}: policy {name!r}: expected an enforcement level or an object")
-    return data, {"path": show_path(p), "sha256": hashlib.sha256(raw).hexdigest()}
+    from hipaa_policies.cli.check_config import read
+    return read(path)
 
 
 def effective_levels(config: Mapping[str, Any], defaults: Mapping[str, str]) -> Dict[str, str]:

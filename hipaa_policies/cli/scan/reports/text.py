@@ -85,6 +85,11 @@ def _counts_row(s: dict) -> List[str]:
     return [str(c["pass"]), str(c["fail"]), str(c["exempt"]), str(c["unverified"])]
 
 
+def _compact(s: dict) -> str:
+    c = s["counts"]
+    return f"{c['pass']}/{c['fail']}/{c['exempt']}/{c['unverified']}"
+
+
 def _plural(n: int, word: str, plural: str = "") -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
@@ -186,9 +191,9 @@ def _findings(report: ScanReport, title: str, style: str, selected: List[Any], l
         where = location(report, first)
         if multi:
             head.append(f" in {first.stack}")
-        if where:
-            head.append(f" — {where}", style="dim")
         out.append(head)
+        if where:
+            out.append(Padding(Text(where, style="dim"), (0, 0, 0, 2), expand=False))
         for r in results:
             p = report.policies[r.policy]
             line = Text()
@@ -265,26 +270,25 @@ def build(report: ScanReport, verbose: bool = False) -> List[Any]:
     out.append(t)
 
     if verbose:
-        t = _table("Safeguards", [("Citation", "left", True), ("Safeguard", "left", False), ("Score", "right", True),
-                                  ("pass", "right", True), ("fail", "right", True), ("exempt", "right", True),
-                                  ("unverified", "right", True)])
+        t = _table("Safeguards (results: pass/fail/exempt/unverified)",
+                   [("Citation", "left", True), ("Safeguard", "left", False), ("Score", "right", True),
+                    ("Results", "right", True)])
         for sid, s in summary["safeguards"].items():
             if not any(s["counts"][k] for k in ("pass", "fail", "exempt", "unverified")):
                 continue
             title = cat.safeguards[sid].title if sid in cat.safeguards else sid
-            t.add_row(sid, title, Text(_pct(s["score"]), style=_style(s["score"])), *_counts_row(s))
+            t.add_row(sid, title, Text(_pct(s["score"]), style=_style(s["score"])), _compact(s))
         out.append(t)
         for level in ("mandatory", "advisory"):
-            t = _table(f"{level.capitalize()} policies", [("Policy", "left", True), ("Citation", "left", True),
-                                                          ("pass", "right", True), ("fail", "right", True),
-                                                          ("exempt", "right", True), ("unverified", "right", True)])
+            t = _table(f"{level.capitalize()} policies (results: pass/fail/exempt/unverified)",
+                       [("Policy", "left", False), ("Citation", "left", True), ("Results", "right", True)])
             rows = 0
             for name, p in sorted(report.policies.items()):
                 c = summary["byPolicy"][name]["counts"]
                 if p.level != level or not any(c[k] for k in ("pass", "fail", "exempt", "unverified")):
                     continue
                 style = "red" if c["fail"] else "yellow" if c["unverified"] else ""
-                t.add_row(Text(name, style=style), p.primary, *_counts_row(summary["byPolicy"][name]))
+                t.add_row(Text(name, style=style), p.primary, _compact(summary["byPolicy"][name]))
                 rows += 1
             if rows:
                 out.append(t)
