@@ -1,7 +1,9 @@
 """Robustness, proven (issue 6, part 6): hypothesis feeds every registered policy arbitrary
 engine-shaped property bags for its resource types and for others -- missing keys, nulls, wrong
 types, huge strings, deep nesting, unknown sentinels at any depth, wrapped secrets -- built around
-the keys the policies actually read (tools/soak.py's generator, driven by hypothesis draws).
+the keys the policies actually read (the generator of tests/fuzzing.py, shared with tools/soak.py,
+driven by hypothesis draws).  The vocabulary it draws from is built once per session, lazily (the
+`voc` fixture): a focused run that selects no fuzz test never pays for it.
 
 Asserted for every example: the check itself never raises (the engine would contain it as an
 unverified "`(policy)`" finding, which hides a bug), it returns only Findings, and no generated
@@ -25,15 +27,33 @@ from hipaa_policies.core.resource import Resource
 from hipaa_policies.core.settings import Settings
 from hipaa_policies.core.stack_index import StackIndex
 from hipaa_policies.testing import make_urn
-from tools.soak import MARK, Chooser, Generator, Vocabulary, echoed, marks
+from fuzzing import MARK, Chooser, Generator, Vocabulary, echoed, marks
 
 SPECS = registry.policies()
 ALL_TYPES = sorted({t for s in SPECS for t in s.resource_types})
-VOC = Vocabulary.build()
 SETTINGS = [Settings.from_config(None), Settings.from_config({"scope": {"mode": "resource-tag"}})]
 FUZZ = settings(max_examples=25, deadline=None, derandomize=False, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.filter_too_much])
+
+
+@pytest.fixture(scope="session")
+def vocabularies():
+    """Vocabulary per policy, built on first use (from that policy's fixture cases only, so a run
+    focused on one policy builds one policy's vocabulary)."""
+    built = {}
+
+    def of(*names: str) -> Vocabulary:
+        if names not in built:
+            built[names] = Vocabulary.build(names)
+        return built[names]
+    return of
+
+
+@pytest.fixture(scope="session")
+def voc(vocabularies) -> Vocabulary:
+    """The vocabulary of the S3 bucket policies (for the fuzzer's own tests, on a Bucket)."""
+    return vocabularies(*(s.name for s in SPECS if "aws:s3/bucket:Bucket" in s.resource_types))
 
 
 def DrawChooser(data) -> Chooser:
@@ -68,8 +88,8 @@ def verify(spec: PolicySpec, diags, findings, values, shown) -> None:
                          f"on input {show(shown)}"
 
 
-def fuzz_resource(spec: PolicySpec, data) -> None:
-    gen = Generator(VOC, DrawChooser(data))
+def fuzz_resource(voc: Vocabulary, spec: PolicySpec, data) -> None:
+    gen = Generator(voc, DrawChooser(data))
     own = gen.ch.chance(0.85)
     t = gen.ch.choice(spec.resource_types if own else ALL_TYPES)
     props = gen.bag(t)
@@ -82,8 +102,8 @@ def fuzz_resource(spec: PolicySpec, data) -> None:
     verify(spec, engine.run_resource(spec, r, cfg, ctx), findings, values, props)
 
 
-def fuzz_stack(spec: PolicySpec, data) -> None:
-    gen = Generator(VOC, DrawChooser(data))
+def fuzz_stack(voc: Vocabulary, spec: PolicySpec, data) -> None:
+    gen = Generator(voc, DrawChooser(data))
     types = list(spec.resource_types) or ALL_TYPES
     members = gen.stack(types + [gen.ch.choice(ALL_TYPES)], gen.ch.integer(0, 5))
     urns = [make_urn(m["type"], m["name"]) for m in members]
@@ -99,14 +119,16 @@ def fuzz_stack(spec: PolicySpec, data) -> None:
     verify(spec, engine.run_stack(spec, StackIndex(objs), cfg, ctx), findings, values, members)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
 @FUZZ
 @given(data=st.data())
-def test_policy_survives_arbitrary_property_bags(spec, data):
+def test_policy_survives_arbitrary_property_bags(vocabularies, spec, data):
+    voc = vocabularies(spec.name)
     if spec.kind == "resource":
-        fuzz_resource(spec, data)
+        fuzz_resource(voc, spec, data)
     else:
-        fuzz_stack(spec, data)
+        fuzz_stack(voc, spec, data)
 
 
 # ------------------------------------------------------------------ the fuzzer can fail
@@ -115,19 +137,19 @@ def _bad_spec(check) -> PolicySpec:
                       remediation="r", kind="resource", check=check, resource_types=("aws:s3/bucket:Bucket",))
 
 
-def test_fuzzer_catches_a_check_that_raises():
+def test_fuzzer_catches_a_check_that_raises(voc):
     def boom(r, cfg):
         return [Finding("x", "y")] if r.get("bucket") is not None and len(r.raw) > 1 / 0 else []
 
     @FUZZ
     @given(data=st.data())
     def run(data):
-        fuzz_resource(_bad_spec(boom), data)
+        fuzz_resource(voc, _bad_spec(boom), data)
     with pytest.raises(BaseException, match="raised on input"):
         run()
 
 
-def test_fuzzer_catches_an_echoed_value():
+def test_fuzzer_catches_an_echoed_value(voc):
     def echo(r, cfg):
         return [Finding(f"tags.{v}", "gone", FAIL) for v in r.tags().values()] + \
                [Finding(str(v), "gone", FAIL) for v in r.raw.values() if isinstance(v, str)]
@@ -135,12 +157,12 @@ def test_fuzzer_catches_an_echoed_value():
     @settings(max_examples=200, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(data=st.data())
     def run(data):
-        fuzz_resource(_bad_spec(echo), data)
+        fuzz_resource(voc, _bad_spec(echo), data)
     with pytest.raises(BaseException, match="value"):
         run()
 
 
-def test_generated_strings_are_distinctive():
-    gen = Generator(VOC, Chooser())
+def test_generated_strings_are_distinctive(voc):
+    gen = Generator(voc, Chooser())
     sample = [gen.distinctive() for _ in range(200)]
     assert all(s.startswith(MARK) and len(s) >= 8 for s in sample)

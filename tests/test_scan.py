@@ -83,8 +83,9 @@ def test_no_argument_scans_bundled_example_and_exits_1(tmp_path):
     out = proc.stdout
     for category in ("administrative", "physical", "technical", "organizational", "documentation"):
         assert category in out
-    assert "Mandatory violations" in out and "records-api-logs" in out
-    assert "reporting-db" in out and "rds-storage-encrypted" in out
+    assert "Fix first — mandatory violations" in out and "records-api-logs" in out
+    assert out.index("Fix first") < out.index("Score by safeguard category")  # what to fix comes first
+    assert "reporting-db" in out and "1 exemption" in out
     assert "FAILED" in out
     assert not (tmp_path / "hipaa-report").exists()  # text only: nothing written
 
@@ -332,11 +333,11 @@ def test_program_without_resources(capsys, tmp_path):
 
 
 @pytest.mark.parametrize("content, needle", [
-    ("{oops", "malformed JSON"),
+    ("{oops", "not valid JSON"),
     ('["all"]', "JSON object"),
     ('{"all": "loud"}', "must be one of"),
     ('{"no-such-policy": "mandatory"}', "unknown policy 'no-such-policy'"),
-    ('{"cloudwatch-log-group-retention": {"minimumDays": "seven years"}}', "rejected by the pack"),
+    ('{"cloudwatch-log-group-retention": {"minimumDays": "seven years"}}', "minimumDays: expected integer"),
 ])
 def test_bad_policy_config(capsys, tmp_path, content, needle):
     cfg = tmp_path / "pc.json"
@@ -447,10 +448,13 @@ def test_markdown_report(all_formats):
     _, out = all_formats
     md = (out / "report.md").read_text()
     assert md.startswith("# HIPAA Security Rule scan")
-    for heading in ("## Score by safeguard category", "## Stacks", "## Safeguards", "## Mandatory policies",
-                    "## Advisory policies", "## Mandatory violations", "## Exemptions", "## Unverified controls"):
-        assert heading in md
+    headings = ("## Fix first: mandatory violations", "## Score by safeguard category", "## Stacks", "## Safeguards",
+                "## Mandatory policies", "## Advisory policies", "## Advisory violations", "## Exemptions",
+                "## Unverified controls")
+    positions = [md.index(h) for h in headings]
+    assert positions == sorted(positions)  # what to fix comes first
     assert "records-api-logs" in md and "patient-portal/prod" in md
+    assert "N/A" not in md and "Fix: " in md
 
 
 def test_html_dashboard_is_self_contained(all_formats):
@@ -489,10 +493,11 @@ def test_evidence_bundle(all_formats):
 def test_text_summary_mandatory_and_advisory_apart(capsys):
     code, out, _ = run(capsys, PREVIEW, EXPORT)
     assert code == 1
-    assert "Score by safeguard category" in out
-    assert out.index("Mandatory policies") < out.index("Advisory policies")
-    assert out.index("Mandatory violations") < out.index("Advisory violations")
+    assert "Score by safeguard category" in out and "Mandatory policies" not in out  # tables behind --verbose
     assert "records/staging" in out and "patient-portal/prod" in out
+    code, out, _ = run(capsys, PREVIEW, EXPORT, "--verbose")
+    assert out.index("Fix first — mandatory violations") < out.index("Advisory violations") \
+        < out.index("Score by safeguard category") < out.index("Mandatory policies") < out.index("Advisory policies")
 
 
 def test_progress_bar_appears_for_slow_scans():

@@ -18,6 +18,8 @@ import pytest
 
 from hipaa_policies.cli.main import main
 
+pytestmark = pytest.mark.browser
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "phi-platform"
 EXPORT = Path(__file__).resolve().parent / "data" / "scan" / "stack-export.json"

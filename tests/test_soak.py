@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 SOAK = ROOT / "tools" / "soak.py"
 
@@ -14,6 +16,7 @@ def run(*args):
     return subprocess.run([sys.executable, str(SOAK), *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_soak_sample_has_no_failures():
     p = run("--cases", "300", "--seed", "7")
     assert p.returncode == 0, p.stdout + p.stderr[-3000:]

@@ -57,7 +57,7 @@ def _configuration_md() -> str:
                                                        "exemptions": [{"policy": "ec2-dedicated-tenancy",
                                                                        "resource": "*bastion*",
                                                                        "reason": "CHG-1042: bastion holds no ePHI",
-                                                                       "expires": "2027-03-31"}]}},
+                                                                       "expires": "2099-12-31"}]}},
                                     indent=2), "\n```\n\n",
            f"## Pack-wide settings (`{SETTINGS_POLICY}`)\n\n"]
     for key, schema in SETTINGS_SCHEMA.items():

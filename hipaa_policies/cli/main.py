@@ -8,7 +8,7 @@ import argparse
 import sys
 from typing import List, Optional
 
-from hipaa_policies.core.errors import HipaaPolicyError
+from hipaa_policies.core.errors import HipaaPolicyError, InputError
 
 
 def _coverage(args: argparse.Namespace) -> int:
@@ -36,12 +36,30 @@ def _frameworks(args: argparse.Namespace) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
+    from hipaa_policies.locations import in_source_checkout
+    if not in_source_checkout():
+        raise InputError("docs: regenerates the repository's docs/ and runs only in a source checkout "
+                         "(this is an installed package)")
     from hipaa_policies.cli import docs
     stale = docs.write_all(check=args.check)
     if args.check and stale:
         sys.stderr.write("hipaa-policies: stale generated docs: " + ", ".join(stale)
                          + " (run `hipaa-policies docs`)\n")
         return 1
+    return 0
+
+
+def _pack_dir(args: argparse.Namespace) -> int:
+    from pathlib import Path
+    from hipaa_policies.locations import write_pack_dir
+    target = Path(args.dir)
+    if target.exists() and not target.is_dir():
+        raise InputError(f"{target}: exists and is not a directory")
+    try:
+        write_pack_dir(target)
+    except OSError as e:
+        raise InputError(f"{target}: cannot write the pack directory: {e.strerror or e}") from None
+    sys.stdout.write(f"wrote the policy pack to {target}; run it with `pulumi preview --policy-pack {target}`\n")
     return 0
 
 
@@ -75,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("docs", help="regenerate docs/policies.md, docs/coverage.md and docs/configuration.md")
     p.add_argument("--check", action="store_true", help="only report stale files (exit 1)")
     p.set_defaults(func=_docs)
+    p = sub.add_parser("pack-dir", help="write a ready pack directory for `pulumi preview --policy-pack DIR`")
+    p.add_argument("dir", metavar="DIR", help="directory to write (created; its hipaa_policies/ is replaced)")
+    p.set_defaults(func=_pack_dir)
     p = sub.add_parser("check-config", help="validate a policy-config file (the --policy-pack-config format)")
     p.add_argument("file")
     p.set_defaults(func=_check_config)

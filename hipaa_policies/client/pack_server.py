@@ -15,9 +15,9 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 from hipaa_policies.client.capture import CapturedResource
 from hipaa_policies.core.levels import BY_PROTO_NUMBER as LEVELS
-from hipaa_policies.locations import SOURCE_ROOT
+from hipaa_policies import locations
 
-PACK_DIR = SOURCE_ROOT
+PACK_DIR = locations.bundle_root()  # the checkout root, or hipaa_policies/_bundle in an installed wheel
 GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024),  # the engine's own limits
                 ("grpc.max_send_message_length", 400 * 1024 * 1024)]
 
@@ -68,7 +68,7 @@ class PackServer:
 
     def __init__(self, pack_dir: Optional[os.PathLike] = None, *, python: Optional[str] = None,
                  env: Optional[Mapping[str, str]] = None, timeout: float = 60.0) -> None:
-        self.pack_dir = Path(pack_dir) if pack_dir else PACK_DIR
+        self.pack_dir = Path(pack_dir) if pack_dir else locations.pack_dir()
         if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
             raise FileNotFoundError(f"{self.pack_dir}: not a policy pack (no PulumiPolicy.yaml)")
         self.python = python or sys.executable

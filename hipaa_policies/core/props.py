@@ -51,10 +51,33 @@ class Finding:
     urn: Optional[str] = None  # for stack policies: the resource the finding is about
 
     def message(self) -> str:
+        """One sentence naming what is wrong and what it should be ("`storageEncrypted` must be
+        true."); a related resource reads "A `BucketPolicy` must be declared for this bucket ...";
+        a finding about what the stack lacks reads "This resource must be accompanied by ..."."""
         if self.status == UNVERIFIED:
-            return format_body(UNVERIFIED, f"`{self.path}` is not known until the resource is deployed; "
-                                           f"expected {self.expected}.")
-        return f"`{self.path}` must be {self.expected}."
+            return format_body(UNVERIFIED, f"{self.subject(unknown=True)} not known until the resource is "
+                                           f"deployed; expected {self.expected}.")
+        return f"{self.subject()} must be {self.expected}."
+
+    def subject(self, unknown: bool = False) -> str:
+        """The sentence's subject (with ``is`` when ``unknown``)."""
+        if self.path == STACK_PATH:
+            if unknown:
+                return "What the stack declares for this resource is" if self.urn else "What the stack declares is"
+            return "This resource" if self.urn else "The stack"
+        if names_resource(self.path):
+            article = "An" if self.path[:1].lower() in "aeiou" else "A"
+            return f"Whether there is {article.lower()} `{self.path}` is" if unknown else f"{article} `{self.path}`"
+        return f"`{self.path}` is" if unknown else f"`{self.path}`"
+
+
+STACK_PATH = "(stack)"  # a finding about what the stack lacks, attached to the resource it concerns
+
+
+def names_resource(path: str) -> bool:
+    """Whether a finding's path names a resource (``BucketPolicy``, ``aws.backup.Selection``) rather
+    than a property (``storageEncrypted``, ``BucketPolicy.policy``, ``rules[0].status``)."""
+    return "[" not in path and path.rsplit(".", 1)[-1][:1].isupper()
 
 
 def is_unknown(value: Any) -> bool:

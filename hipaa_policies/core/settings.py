@@ -10,7 +10,7 @@ so pack-wide settings live under one policy, ``hipaa-pack-settings``, whose conf
         "scope": {"mode": "resource-tag", "tagKey": "data-classification", "tagValues": ["phi"]},
         "exemptions": [
           {"policy": "ec2-dedicated-tenancy", "resource": "urn:pulumi:prod::*::aws:ec2/instance:Instance::bastion",
-           "reason": "CHG-1042: bastion holds no ePHI", "expires": "2027-03-31"}
+           "reason": "CHG-1042: bastion holds no ePHI", "expires": "2099-12-31"}
         ]
       },
       "cloudwatch-log-group-retention": {"minimumDays": 2557}
@@ -107,6 +107,37 @@ def _parse_date(text: Any) -> Optional[_dt.date]:
         return None
 
 
+def known_policies() -> frozenset:
+    """Names of the registered policies (empty before the registry is loaded: nothing is checked)."""
+    from hipaa_policies.core import policy as _policy
+    return frozenset(_policy._REGISTRY)
+
+
+def _close(name: str, names: frozenset) -> str:
+    import difflib
+    match = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.75)
+    return f" (did you mean {match[0]}?)" if match else ""
+
+
+def exemption_problems(raw: Any, names: Optional[frozenset] = None) -> List[str]:
+    """One line per central exemption that could never apply as written: a ``policy`` that is no
+    policy of the pack (and not ``*``), an ``expires`` that is no calendar date (``2020-13-45``).
+    An expired date is no mistake (the exemption is void and reported as such)."""
+    names = known_policies() if names is None else names
+    entries = raw.get("exemptions") if isinstance(raw, Mapping) else None
+    out = []
+    for i, entry in enumerate(entries if isinstance(entries, list) else []):
+        if not isinstance(entry, Mapping):
+            continue
+        policy = entry.get("policy")
+        if names and isinstance(policy, str) and policy != "*" and policy not in names:
+            out.append(f"`exemptions[{i}].policy` names {policy!r}, which is no policy of the pack{_close(policy, names)}")
+        expires = entry.get("expires")
+        if isinstance(expires, str) and _parse_date(expires) is None:
+            out.append(f"`exemptions[{i}].expires` is {expires!r}, not a calendar date YYYY-MM-DD")
+    return out
+
+
 def validity(reason: Any, until: Any, today: _dt.date) -> Tuple[bool, str]:
     """(valid, why not) for an exemption's reason and expiry."""
     if not isinstance(reason, str) or not reason.strip():
@@ -171,6 +202,12 @@ class Settings:
         # tag exemptions on the resource
         tags = resource.tags() if resource is not None else {}
         listed = tags.get(TAG_EXEMPT, "")
+        if isinstance(listed, str) and policy not in listed.split():
+            names = known_policies()
+            for other in listed.split():  # a misspelling of this (failing) policy: say so
+                if names and other not in names and _close(other, frozenset({policy})):
+                    decision.notes.append(format_body(NOTE, f"resource tag {TAG_EXEMPT} names {other!r}, which is no "
+                                          f"policy of the pack (did you mean {policy}?); the violation stands."))
         if isinstance(listed, str) and policy in listed.split():
             ok, why = validity(tags.get(TAG_REASON), tags.get(TAG_UNTIL), today)
             if ok:
@@ -199,10 +236,15 @@ class Settings:
 
 
 def void_central_exemptions(raw: Any, today: _dt.date) -> List[str]:
-    """Messages for central exemptions that are void whatever they match."""
+    """Messages for central exemptions that are void whatever they match (no reason, no valid date,
+    expired, or naming no policy of the pack)."""
     out = []
+    names = known_policies()
     for i, entry in enumerate(Settings.from_config(raw).exemptions):
         ok, why = validity(entry.get("reason"), entry.get("expires"), today)
+        policy = entry.get("policy")
+        if ok and names and isinstance(policy, str) and policy != "*" and policy not in names:
+            ok, why = False, f"it names no policy of the pack{_close(policy, names)}"
         if not ok:
             out.append(f"`exemptions[{i}]` ({entry.get('policy')} on {entry.get('resource')!r}) is void: {why}")
     return out

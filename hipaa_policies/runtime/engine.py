@@ -58,7 +58,55 @@ def _group(findings: Iterable[Finding], default_urn: str) -> Dict[str, Dict[str,
 
 
 def _text(findings: List[Finding]) -> str:
-    return " ".join(f.message() for f in findings)
+    """The findings of one diagnostic as sentences: findings about the same path become one sentence
+    (``"x" must be A and B.``, their common words said once), never the same subject twice."""
+    by_path: Dict[tuple, List[Finding]] = {}
+    for f in findings:
+        by_path.setdefault((f.path, f.status, f.urn), []).append(f)
+    out = []
+    for group in by_path.values():
+        expected = list(dict.fromkeys(f.expected for f in group))
+        first = group[0]
+        if len(expected) > 1:
+            first = Finding(first.path, _merge_expected(expected), first.status, first.urn)
+        out.append(first.message())
+    return " ".join(out)
+
+
+def _balanced(text: str) -> bool:
+    return text.count("`") % 2 == 0 and text.count("(") == text.count(")") and text.count("[") == text.count("]") \
+        and text.count("{") == text.count("}")
+
+
+def _merge_expected(expected: List[str]) -> str:
+    """``["a filter matching X, with an alarm", "a filter matching Y, with an alarm"]`` →
+    ``"a filter matching X and Y, with an alarm"``: the common leading and trailing words once (at
+    word boundaries outside quotes and brackets), the differing middles joined; else ``"A; and B"``."""
+    words = [e.split(" ") for e in expected]
+    shortest = min(len(w) for w in words)
+    head = 0
+    while head < shortest - 1 and all(w[head] == words[0][head] for w in words) and \
+            _balanced(" ".join(words[0][:head + 1])):
+        head += 1
+    while head > 0 and not _balanced(" ".join(words[0][:head])):
+        head -= 1
+    tail = 0
+    while tail < shortest - head - 1 and all(w[-1 - tail] == words[0][-1 - tail] for w in words):
+        tail += 1
+    while tail > 0 and not _balanced(" ".join(words[0][len(words[0]) - tail:])):
+        tail -= 1
+    middles = [" ".join(w[head:len(w) - tail]) for w in words]
+    if head == 0 and tail == 0 or not all(middles) or not all(_balanced(m) for m in middles):
+        return "; and ".join(expected)
+    suffix = " ".join(words[0][len(words[0]) - tail:]) if tail else ""
+    if suffix and middles[-1].endswith(","):  # "X, with a ..." keeps its comma after the last middle
+        middles = [m[:-1] if m.endswith(",") else m for m in middles]
+        suffix = ", " + suffix
+    elif suffix:
+        suffix = " " + suffix
+    joined = ", ".join(middles[:-1]) + " and " + middles[-1] if len(middles) > 1 else middles[0]
+    prefix = " ".join(words[0][:head])
+    return (prefix + " " if prefix else "") + joined + suffix
 
 
 def findings_to_diagnostics(spec: PolicySpec, findings: List[Finding], resources_by_urn: Mapping[str, Resource],

@@ -11,15 +11,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from hipaa_policies.locations import SOURCE_ROOT
 from typing import Callable, Dict, List, Optional
 
 from hipaa_policies.core.errors import InputError
+from hipaa_policies.locations import example_dir
 
+PROGRAM_TIMEOUT = 300.0
 FORMATS = ("text", "markdown", "json", "sarif", "junit", "html", "evidence")
 FILES = {"text": "report.txt", "markdown": "report.md", "json": "report.json", "sarif": "report.sarif",
          "junit": "junit.xml", "html": "dashboard.html", "evidence": "evidence.json"}
-EXAMPLE = SOURCE_ROOT / "examples" / "phi-platform"
 
 
 def _key_value(option: str, items: Optional[List[str]]) -> Dict[str, str]:
@@ -40,7 +40,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "write compliance reports. Without inputs, scans the bundled example examples/phi-platform. "
                     "Exit 0: no mandatory violation; 1: mandatory violations; 2: bad usage or input.")
     p.add_argument("inputs", nargs="*", metavar="INPUT",
-                   help="program directory, preview JSON or stack export JSON (several allowed)")
+                   help="program directory, preview JSON or stack export JSON (several allowed; - reads JSON from stdin)")
     p.add_argument("--format", "-f", action="append", choices=FORMATS, dest="formats",
                    help="report format, repeatable (default: text). text prints to the terminal; "
                         "the others are written to --output")
@@ -56,6 +56,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="stack tag sent in ConfigureStack (e.g. hipaa:phi=true), repeatable")
     p.add_argument("--preview", action="store_true",
                    help="run programs as a first `pulumi preview` sees them: ids and computed outputs unknown")
+    p.add_argument("--placeholder-config", action="store_true",
+                   help="fill config keys (secrets included) a program requires but its stack file lacks with "
+                        "placeholders; the report lists them (for forks and fresh clones)")
+    p.add_argument("--program-timeout", type=float, default=PROGRAM_TIMEOUT, metavar="SECONDS",
+                   help=f"give up on a program that runs longer (default {PROGRAM_TIMEOUT:g})")
+    p.add_argument("--baseline", metavar="REPORT_JSON",
+                   help="a previous `--format json` report: mark each finding new, unchanged or fixed")
+    p.add_argument("--fail-on", choices=["mandatory", "new"], default="mandatory",
+                   help="exit 1 on any mandatory violation (default) or only on new ones (needs --baseline)")
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help="text report: add the per-safeguard and per-policy tables and every finding")
     p.add_argument("--organization", default="organization", help="organization name sent in ConfigureStack")
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     p.set_defaults(func=run)
@@ -97,9 +108,17 @@ def run(args: argparse.Namespace) -> int:
     from hipaa_policies.cli.scan.runner import read_policy_config
 
     formats = list(dict.fromkeys(args.formats or ["text"]))
+    if args.fail_on == "new" and not args.baseline:
+        raise InputError("--fail-on new needs --baseline REPORT_JSON (the report to compare with)")
+    if not args.program_timeout > 0:
+        raise InputError("--program-timeout must be a positive number of seconds")
     overrides = _key_value("--config", args.config)
     stack_tags = _key_value("--stack-tag", args.stack_tag)
     config, config_meta = read_policy_config(args.policy_config)
+    baseline = None
+    if args.baseline:
+        from hipaa_policies.cli.scan.runner import read_baseline
+        baseline = read_baseline(args.baseline)
     out_dir = Path(args.output)
     file_formats = [f for f in formats if f != "text"]
     if file_formats:
@@ -107,9 +126,10 @@ def run(args: argparse.Namespace) -> int:
 
     targets = list(args.inputs)
     if not targets:
-        if not (EXAMPLE / "Pulumi.yaml").is_file():
-            raise InputError(f"{EXAMPLE}: the bundled example is missing; give an input to scan")
-        targets = [str(EXAMPLE)]
+        example = example_dir()
+        if not (example / "Pulumi.yaml").is_file():
+            raise InputError(f"{example}: the bundled example is missing; give an input to scan")
+        targets = [str(example)]
     from hipaa_policies.client.pack_server import PackServer
     try:  # the pack process starts while the inputs load
         server = PackServer().launch()
@@ -117,29 +137,42 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"cannot start the policy pack: {e}") from None
     try:
         return _scan_and_report(args, server, targets, formats, file_formats, out_dir, overrides,
-                                stack_tags, config, config_meta)
+                                stack_tags, config, config_meta, baseline)
     finally:
         server.stop()
 
 
 def _scan_and_report(args, server, targets, formats, file_formats, out_dir, overrides, stack_tags,
-                     config, config_meta) -> int:
+                     config, config_meta, baseline) -> int:
     from hipaa_policies.cli.scan import inputs as inputs_mod
     from hipaa_policies.cli.scan.reports import text
     from hipaa_policies.cli.scan.runner import scan
-    loaded = []
+    loaded, failed = [], []
     console = text.stderr_console()
-    for t in targets:
+    for t in targets:  # a bad input is reported (one line) and the others are still scanned
         started = time.perf_counter()
-        si = inputs_mod.load(t, stack=args.stack, overrides=overrides, preview=args.preview)
+        try:
+            si = inputs_mod.load(t, stack=args.stack, overrides=overrides, preview=args.preview,
+                                 placeholder_config=args.placeholder_config, timeout=args.program_timeout)
+        except InputError as e:
+            if len(targets) == 1:
+                raise
+            sys.stderr.write(f"hipaa-policies: {e}\n")
+            failed.append((t, str(e)))
+            continue
         if console.is_terminal and not args.no_progress and time.perf_counter() - started > 1.0:
             console.print(f"[dim]loaded {t}: {len(si.resources)} resources[/dim]")
         loaded.append(si)
+    if not loaded:
+        raise InputError(f"none of the {len(targets)} inputs could be scanned")
     inputs_mod.label_inputs(loaded)
 
     progress = text.ProgressBar(console, enabled=not args.no_progress)
     report = scan(loaded, policy_config=config, policy_config_meta=config_meta, stack_tags=stack_tags,
                   progress=progress, organization=args.organization, preview=args.preview, server=server)
+    report.input_errors, report.fail_on = failed, args.fail_on
+    if baseline is not None:
+        report.apply_baseline(*baseline)
 
     renderers = _renderers()
     written = [_write(out_dir, FILES[f], renderers[f](report)) for f in file_formats]
@@ -147,11 +180,13 @@ def _scan_and_report(args, server, targets, formats, file_formats, out_dir, over
         from hipaa_policies.cli.scan.reports import evidence
         written += evidence.write_companions(report, out_dir, file_formats)
     if "text" in formats:
-        text.print_report(report)
+        text.print_report(report, verbose=args.verbose)
+    else:  # only files were asked for: still say what the run found and how it ends
+        sys.stdout.write(text.verdict_line(report) + "\n")
     for path in written:
         sys.stdout.write(f"wrote {path}\n")
     sys.stdout.flush()
-    return report.exit_code
+    return 2 if failed else report.exit_code
 
 
 def main(argv: Optional[List[str]] = None) -> int:  # pragma: no cover - convenience

@@ -39,6 +39,9 @@ class StackInput:
     source: Path                    # the file SARIF locations point at
     lines: Dict[str, int] = field(default_factory=dict)  # urn -> 1-based line in `source`
     label: str = ""
+    locations: Dict[str, Tuple[Path, int]] = field(default_factory=dict)  # urn -> (file, line) declaring it
+    placeholders: Dict[str, bool] = field(default_factory=dict)  # config key -> secret?, filled with placeholders
+    unexpanded: List[Any] = field(default_factory=list)  # RemoteComponent: children not created under mocks
 
     @property
     def sha256(self) -> str:
@@ -237,12 +240,19 @@ def stack_files(directory: Path) -> List[Path]:
 
 
 def program_config(directory: Path, project: str, stack: Optional[str], project_yaml: Mapping[str, Any],
-                   overrides: Mapping[str, str]) -> Tuple[str, Dict[str, str], List[Path]]:
-    """(stack name, config map with namespaced keys, config files read)."""
+                   overrides: Mapping[str, str]) -> Tuple[str, Dict[str, str], List[Path], List[str]]:
+    """(stack name, config map with namespaced keys, config files read, secret keys)."""
     files = stack_files(directory)
     read: List[Path] = []
+    secrets: List[str] = []
+    stack_file = directory / f"Pulumi.{stack}.yaml" if stack is not None else None
+    if stack is not None and not stack_file.is_file():
+        known = ", ".join(p.name.split(".")[1] for p in files) or "none"
+        raise InputError(f"{_show(directory)}: --stack {stack}: there is no {stack_file.name} "
+                         f"(stack files here: {known})")
     if stack is None:
         stack = files[0].name.split(".")[1] if files else "dev"
+        stack_file = directory / f"Pulumi.{stack}.yaml"
     config: Dict[str, str] = {}
     # project-level defaults: `config: {key: {default: v}}` or `config: {key: v}` in Pulumi.yaml
     proj_cfg = project_yaml.get("config")
@@ -254,7 +264,6 @@ def program_config(directory: Path, project: str, stack: Optional[str], project_
                 value = value.get("value", value.get("default"))
             k = str(key) if ":" in str(key) else f"{project}:{key}"
             config[k] = _config_value(value)
-    stack_file = directory / f"Pulumi.{stack}.yaml"
     if stack_file.is_file():
         read.append(stack_file)
         data = _read_yaml(stack_file) or {}
@@ -266,14 +275,17 @@ def program_config(directory: Path, project: str, stack: Optional[str], project_
         for key, value in section.items():
             k = str(key) if ":" in str(key) else f"{project}:{key}"
             config[k] = _config_value(value)
+            if isinstance(value, dict) and "secure" in value:
+                secrets.append(k)
     for key, value in overrides.items():
         k = key if ":" in key else f"{project}:{key}"
         config[k] = value
-    return stack, config, read
+    return stack, config, read, secrets
 
 
 def load_program(directory: Path, *, stack: Optional[str] = None, overrides: Optional[Mapping[str, str]] = None,
-                 preview: bool = False) -> StackInput:
+                 preview: bool = False, placeholder_config: bool = False,
+                 timeout: Optional[float] = None) -> StackInput:
     where = _show(directory)
     project_file = directory / "Pulumi.yaml"
     if not project_file.is_file():
@@ -299,7 +311,7 @@ def load_program(directory: Path, *, stack: Optional[str] = None, overrides: Opt
         main_file = directory / "__main__.py"
     if not main_file.is_file():
         raise InputError(f"{where}: no {_show(main_file)} (only Python programs can be run)")
-    stack_name, config, read = program_config(directory, project, stack, project_yaml, overrides or {})
+    stack_name, config, read, secrets = program_config(directory, project, stack, project_yaml, overrides or {})
 
     files = {_show(project_file): _sha256(project_file.read_bytes())}
     for p in read:
@@ -309,52 +321,136 @@ def load_program(directory: Path, *, stack: Optional[str] = None, overrides: Opt
             continue
         files[_show(p)] = _sha256(p.read_bytes())
 
-    resources = run_program(main_file, main_dir, project, stack_name, config, preview)
+    captured = run_program(main_file, main_dir, project, stack_name, config, preview, secrets=secrets,
+                           placeholder_config=placeholder_config, timeout=timeout,
+                           stack_file=directory / f"Pulumi.{stack_name}.yaml")
+    resources = list(captured)
     if not resources:
-        raise InputError(f"{_show(main_file)}: the program declares no resources to check (empty stack)")
+        extra = ""
+        if captured.remote_components:
+            extra = (f"; its {len(captured.remote_components)} multi-language component(s) "
+                     f"({', '.join(sorted({c.type for c in captured.remote_components}))}) cannot be expanded "
+                     "under mocks: scan `pulumi preview --json` output instead")
+        raise InputError(f"{_show(main_file)}: the program declares no resources to check (empty stack){extra}")
+    locations = {r.urn: (Path(r.source[0]), r.source[1]) for r in resources if r.source}
+    lines = _program_lines(main_file, resources)
+    for r in resources:  # the declaring line, when it is in the main file, wins over a name match
+        loc = locations.get(r.urn)
+        if loc is not None and loc[0] == main_file.resolve():
+            lines[r.urn] = loc[1]
     return StackInput(kind=PROGRAM, path=directory, project=project, stack=stack_name, resources=resources,
-                      files=files, source=main_file, lines=_program_lines(main_file, resources))
+                      files=files, source=main_file, lines=lines, locations=locations,
+                      placeholders=dict(captured.placeholders), unexpanded=list(captured.remote_components))
 
 
 def run_program(main_file: Path, main_dir: Path, project: str, stack: str, config: Mapping[str, str],
-                preview: bool) -> List[Any]:
-    """Run ``__main__.py`` under pulumi mocks with the real SDKs; one clear error if it raises."""
+                preview: bool, *, secrets: Sequence[str] = (), placeholder_config: bool = False,
+                timeout: Optional[float] = None, stack_file: Optional[Path] = None) -> Any:
+    """Run ``__main__.py`` under pulumi mocks with the real SDKs (a
+    :class:`~hipaa_policies.client.capture.Capture`); one clear error if it fails.  The program's
+    own output goes to stderr, never into the report on stdout."""
     import runpy
-    from pulumi.runtime import config as runtime_config
-    from hipaa_policies.client.capture import capture
+    from hipaa_policies.client.capture import MissingConfig, ProgramTimeout, capture
 
     where = _show(main_file)
     main_file, main_dir = main_file.resolve(), main_dir.resolve()
     before = set(sys.modules)
-    old_path, old_cwd, old_argv = list(sys.path), os.getcwd(), list(sys.argv)
-    runtime_config.set_all_config({})
+    old_path, old_cwd, old_argv, old_stdout = list(sys.path), os.getcwd(), list(sys.argv), sys.stdout
 
     def program() -> None:
         runpy.run_path(str(main_file), run_name="__main__")
 
-    sys.path.insert(0, str(main_dir))
-    sys.argv = [str(main_file)]
-    try:
-        os.chdir(main_dir)
-        resources = capture(program, preview=preview, project=project, stack=stack, config=config)
-    except SystemExit as e:
-        raise InputError(f"{where}: the program exited (status {e.code}) instead of declaring resources") from None
-    except KeyboardInterrupt:
-        raise
-    except BaseException as e:  # the user's program: any error is their input's problem
-        raise InputError(f"{where}: the program raised {_one_line(e)}") from None
-    finally:
-        os.chdir(old_cwd)
-        sys.path[:] = old_path
-        sys.argv = old_argv
-        # forget the program's own modules so a second program with the same module names runs its own
+    def forget_program_modules() -> None:
+        # a second run (or program) with the same module names runs its own
         for name in set(sys.modules) - before:
             mod = sys.modules.get(name)
             file = getattr(mod, "__file__", None) or ""
             if file and str(main_dir) in file:
                 del sys.modules[name]
-        runtime_config.set_all_config({})
-    return resources
+
+    import warnings
+    sys.path.insert(0, str(main_dir))
+    sys.argv = [str(main_file)]
+    caught = warnings.catch_warnings()
+    try:
+        caught.__enter__()  # the SDKs' deprecation notices are not the scan's business
+        warnings.filterwarnings("ignore", module=r"pulumi(_[a-z_]+)?(\.|$)")
+        os.chdir(main_dir)
+        sys.stdout = sys.stderr
+        options = dict(preview=preview, project=project, stack=stack, config=config, secret_keys=secrets,
+                       placeholder_config=placeholder_config, timeout=timeout, source_root=main_dir)
+        optional: Dict[str, bool] = {}
+        try:
+            return capture(program, optional_missing=optional, **options)
+        except (MissingConfig, ProgramTimeout, KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:
+            if not (placeholder_config and optional):
+                raise
+        # with placeholders, a program that failed after reading unset optional keys runs once more
+        # with those filled too (it may need `config.get("publicKey")` although it does not `require` it)
+        forget_program_modules()
+        return capture(program, fill_optional=sorted(optional), **options)
+    except MissingConfig as e:
+        stack_name = stack_file.name if stack_file is not None else f"Pulumi.{stack}.yaml"
+        keys = ", ".join(f"{k} (secret)" if secret else k for k, secret in e.keys.items())
+        raise InputError(f"{where}: the program requires config that {stack_name} does not set: {keys} "
+                         "(set them with --config KEY=VALUE, or run with --placeholder-config)") from None
+    except ProgramTimeout as e:
+        raise InputError(f"{where}: {e} (it may wait for something that never happens under mocks, "
+                         "e.g. a network call; raise the limit with --program-timeout)") from None
+    except SystemExit as e:
+        raise InputError(f"{where}: the program exited (status {e.code}) instead of declaring resources") from None
+    except KeyboardInterrupt:
+        raise
+    except BaseException as e:  # the user's program: any error is their input's problem
+        os.chdir(old_cwd)
+        raise InputError(f"{_failure_place(e, main_dir) or where}: the program raised {_one_line(e)}"
+                         f"{_hint(e, preview)}") from None
+    finally:
+        caught.__exit__(None, None, None)
+        sys.stdout = old_stdout
+        os.chdir(old_cwd)
+        sys.path[:] = old_path
+        sys.argv = old_argv
+        forget_program_modules()
+
+
+def _failure_place(e: BaseException, main_dir: Path) -> str:
+    """``file:line`` of the program's innermost frame in the traceback (the line that failed)."""
+    place = ""
+    root = str(main_dir) + os.sep
+    tb = e.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith(root):
+            place = f"{_show(Path(filename))}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return place
+
+
+def _hint(e: BaseException, preview: bool) -> str:
+    """What to do: install the program's requirements; or --preview when the failure looks like a
+    computed value the mocks could not supply."""
+    if isinstance(e, ModuleNotFoundError):
+        return " — install the program's own requirements (pip install -r requirements.txt) where you run the scan"
+    if isinstance(e, AttributeError) and str(e).startswith("module '"):
+        return (" — the installed SDK may not be the version the program was written for "
+                "(install the versions of its requirements.txt)")
+    if preview or not isinstance(e, (TypeError, AttributeError, KeyError, IndexError, ValueError, AssertionError)):
+        return ""
+    text = str(e)
+    in_apply = False
+    tb = e.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.replace(os.sep, "/").endswith("pulumi/output.py"):
+            in_apply = True
+        tb = tb.tb_next
+    if "NoneType" in text or in_apply:
+        return (" — if a value the program expected is missing (an unset config key, or a computed output the "
+                "mocks do not supply), --preview runs the program with outputs unknown, as a first "
+                "`pulumi preview` does")
+    return ""
 
 
 def _one_line(e: BaseException) -> str:
@@ -385,15 +481,37 @@ def _program_lines(main_file: Path, resources: Sequence[Any]) -> Dict[str, int]:
 
 # --------------------------------------------------------------------------- dispatch
 def load(arg: str, *, stack: Optional[str] = None, overrides: Optional[Mapping[str, str]] = None,
-         preview: bool = False) -> StackInput:
+         preview: bool = False, placeholder_config: bool = False, timeout: Optional[float] = None) -> StackInput:
+    """One input: a program directory (or its __main__.py / Pulumi.yaml), a JSON file, or ``-``
+    (JSON on standard input)."""
+    if arg == "-":
+        return load_stdin()
     path = Path(arg)
     if not path.exists():
         raise InputError(f"{arg}: no such file or directory")
+    options = dict(stack=stack, overrides=overrides, preview=preview, placeholder_config=placeholder_config,
+                   timeout=timeout)
     if path.is_dir():
-        return load_program(path, stack=stack, overrides=overrides, preview=preview)
+        return load_program(path, **options)
     if path.name == "__main__.py" or path.name == "Pulumi.yaml":
-        return load_program(path.parent, stack=stack, overrides=overrides, preview=preview)
+        return load_program(path.parent, **options)
     return load_json(path)
+
+
+def load_stdin() -> StackInput:
+    """`pulumi preview --json | hipaa-policies scan -`: the JSON document on standard input."""
+    import tempfile
+    data = sys.stdin.buffer.read()
+    with tempfile.TemporaryDirectory(prefix="hipaa-scan-stdin-") as tmp:
+        path = Path(tmp) / "stdin.json"
+        path.write_bytes(data)
+        try:
+            si = load_json(path)
+        except InputError as e:
+            raise InputError(str(e).replace(_show(path), "<stdin>", 1)) from None
+    si.path = si.source = Path("<stdin>")
+    si.files = {"<stdin>": _sha256(data)}
+    return si
 
 
 def label_inputs(inputs: Sequence[StackInput]) -> None:

@@ -10,7 +10,13 @@ many calls in flight) and ``AnalyzeStack``.  The scanner only classifies what th
 * ``unverified`` an ``unverified:`` diagnostic (a value the check needs is unknown)
 * ``pass``       the policy applies to the resource and said nothing
 * ``not applicable``  the policy's resource types (from the registry) exclude the resource, the
-  resource is outside the configured PHI scope, or the policy is disabled.
+  resource is outside the configured PHI scope, the policy is disabled, or the pass is true of any
+  stack: a stack-wide policy with nothing to report (the pack-settings audit on a stack without
+  exemptions) or a stack policy on one of its settings resources (the ``BucketPolicy`` beside the
+  ``Bucket`` a secure-transport check is about).  Only passes that are about something lift a score.
+
+Results are ordered by stack, then resource in declaration order (stack-wide results first), then
+policy name: the same input gives the same report.
 
 Levels come from the diagnostics (violations) and from ``GetAnalyzerInfo`` plus the policy
 config (everything else); ``remediate`` counts as mandatory, as the pack enforces it.
@@ -33,7 +39,6 @@ PASS, FAIL, EXEMPT, UNVERIFIED, NA = "pass", "fail", "exempt", "unverified", "no
 STATUSES = (PASS, FAIL, EXEMPT, UNVERIFIED, NA)
 EVALUATED = (PASS, FAIL, EXEMPT, UNVERIFIED)
 LEVELS = ("mandatory", "advisory")
-from hipaa_policies.core.levels import LEVELS as POLICY_LEVELS  # noqa: E402
 STACK_TYPE = "pulumi:pulumi:Stack"
 WINDOW = 64  # Analyze calls in flight (more gains nothing; the pack serves 4 at a time)
 PRETTY_LIMIT = 2000  # JSON reports with more results are written compact (the pure-Python indenting encoder is slow)
@@ -68,7 +73,7 @@ class Policy:
 
 @dataclass
 class Result:
-    __slots__ = ("stack", "policy", "urn", "type", "name", "status", "level", "message", "notes")
+    __slots__ = ("stack", "policy", "urn", "type", "name", "status", "level", "message", "notes", "baseline")
     stack: str
     policy: str
     urn: str
@@ -78,6 +83,17 @@ class Result:
     level: str
     message: str
     notes: List[str]
+    baseline: Optional[str]  # with --baseline: "new" or "unchanged" (findings only)
+
+    def __init__(self, stack: str, policy: str, urn: str, type: str, name: str, status: str, level: str,
+                 message: str, notes: List[str], baseline: Optional[str] = None) -> None:
+        self.stack, self.policy, self.urn, self.type, self.name = stack, policy, urn, type, name
+        self.status, self.level, self.message, self.notes, self.baseline = status, level, message, notes, baseline
+
+    @property
+    def key(self) -> Tuple[str, str, str]:
+        """What a baseline compares: the same policy, resource and status."""
+        return (self.policy, self.urn, self.status)
 
 
 @dataclass
@@ -86,6 +102,11 @@ class StackReport:
     results: List[Result]
     not_applicable: Dict[str, int]       # policy -> resources the policy does not apply to
     resources: int
+    in_scope: int = -1                   # resources inside the PHI scope (all of them without a scope)
+
+    def __post_init__(self) -> None:
+        if self.in_scope < 0:
+            self.in_scope = self.resources
 
     @property
     def label(self) -> str:
@@ -104,6 +125,10 @@ class ScanReport:
     policy_config: Optional[Dict[str, Any]] = None   # {"path", "sha256"}
     stack_tags: Dict[str, str] = field(default_factory=dict)
     preview: bool = False
+    input_errors: List[Tuple[str, str]] = field(default_factory=list)  # (input, one-line problem)
+    fail_on: str = "mandatory"           # mandatory | new (only new mandatory violations fail)
+    baseline: Optional[Dict[str, Any]] = None   # {"path", "sha256"} of the --baseline report
+    fixed: List[Dict[str, Any]] = field(default_factory=list)  # baseline findings gone from this scan
 
     # -- aggregation -------------------------------------------------------------------------
     def results(self, stack: Optional[StackReport] = None) -> Iterable[Result]:
@@ -119,7 +144,29 @@ class ScanReport:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.mandatory_violations() else 0
+        failing = self.mandatory_violations()
+        if self.fail_on == "new":
+            failing = [r for r in failing if r.baseline == "new"]
+        return 1 if failing else 0
+
+    @property
+    def placeholders(self) -> Dict[str, bool]:
+        out: Dict[str, bool] = {}
+        for s in self.stacks:
+            out.update(s.input.placeholders)
+        return dict(sorted(out.items()))
+
+    def apply_baseline(self, meta: Dict[str, Any], previous: Mapping[Tuple[str, str, str], Dict[str, Any]]) -> None:
+        """Mark each finding (fail, exempt, unverified) new or unchanged against a previous report;
+        the previous findings this scan no longer has are ``fixed``."""
+        self.baseline = meta
+        seen = set()
+        for r in self.results():
+            if r.status in (FAIL, EXEMPT, UNVERIFIED):
+                r.baseline = "unchanged" if r.key in previous else "new"
+                seen.add(r.key)
+        self.fixed = [dict(v) for k, v in sorted(previous.items()) if k not in seen]
+        self.__dict__.pop("_summaries", None)
 
     def _na(self, stacks: Sequence[StackReport], policies: Optional[Iterable[str]] = None) -> Dict[str, int]:
         names = set(policies) if policies is not None else None
@@ -173,8 +220,9 @@ class ScanReport:
                     "advisory": _camel(counts["advisory"]), "score": score(merged),
                     "mandatoryScore": score(counts["mandatory"])}
 
-        return {
+        out = {
             "resources": sum(s.resources for s in stacks),
+            "inScope": sum(s.in_scope for s in stacks),
             "stacks": len(stacks),
             "policies": len(self.policies),
             "mandatoryViolations": total["mandatory"][FAIL],
@@ -184,6 +232,15 @@ class ScanReport:
             "safeguards": {c: finish(v) for c, v in sorted(by_sg.items(), key=lambda kv: _cit_key(kv[0]))},
             "byPolicy": {n: finish(v) for n, v in by_pol.items()},
         }
+        if self.baseline is not None:
+            found = [r for r in self.results(stack) if r.baseline is not None]
+            out["baseline"] = {"new": sum(r.baseline == "new" for r in found),
+                               "unchanged": sum(r.baseline == "unchanged" for r in found),
+                               "fixed": len(self.fixed) if stack is None else
+                               sum(f.get("stack") == stack.label for f in self.fixed),
+                               "newMandatoryViolations": sum(r.baseline == "new" and r.status == FAIL
+                                                             and r.level == "mandatory" for r in found)}
+        return out
 
 
 def _camel(counts: Mapping[str, int]) -> Dict[str, int]:
@@ -204,46 +261,70 @@ def score(counts: Mapping[str, int]) -> Optional[float]:
     return round(100.0 * (counts.get(PASS, 0) + counts.get(EXEMPT, 0)) / evaluated, 1)
 
 
-def _cit_key(citation: str) -> List[Any]:
+ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50}
+
+
+def _roman(text: str) -> Optional[int]:
+    if not text or any(c not in ROMAN for c in text):
+        return None
+    total = 0
+    for i, c in enumerate(text):
+        v = ROMAN[c]
+        total += -v if i + 1 < len(text) and ROMAN[text[i + 1]] > v else v
+    return total
+
+
+def cit_key(citation: str) -> Tuple[Any, ...]:
+    """Natural order of CFR citations: 164.308 < 164.310; (a) < (b); (1) < (2) < (10); (ii) < (iv) < (ix);
+    (A) < (B) < (D).  ``164.308(a)(1)(ii)(B)`` sorts before ``164.308(a)(1)(ii)(D)``."""
     import re
-    return [int(p) if p.isdigit() else p for p in re.findall(r"\d+|[a-z]+", citation)]
+    m = re.match(r"^(\d+)\.(\d+)", citation)
+    head: Tuple[Any, ...] = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+    parts: List[Tuple[int, Any]] = []
+    for depth, group in enumerate(re.findall(r"\(([^)]*)\)", citation)):
+        if group.isdigit():
+            parts.append((0, int(group)))
+        elif depth == 2 and _roman(group) is not None:
+            parts.append((0, _roman(group)))
+        else:
+            parts.append((1, group))
+    return head + tuple(parts) + (citation,)
 
 
-# --------------------------------------------------------------------------- policy config
-def read_policy_config(path: Optional[str]) -> Tuple[Dict[str, Any], Optional[Dict[str, Any]]]:
-    """(config, {"path", "sha256"}) from a `--policy-pack-config` style JSON file."""
-    if path is None:
-        return {}, None
+_cit_key = cit_key
+
+
+# --------------------------------------------------------------------------- baseline
+def read_baseline(path: str) -> Tuple[Dict[str, Any], Dict[Tuple[str, str, str], Dict[str, Any]]]:
+    """({"path", "sha256"}, findings by (policy, urn, status)) of a previous ``--format json`` report."""
     import hashlib
     p = Path(path)
     try:
         raw = p.read_bytes()
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, expected a policy config JSON file") from None
-    except OSError as e:
-        raise InputError(f"{path}: cannot read policy config: {e.strerror or e}") from None
-    try:
         data = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: policy config is not UTF-8 text") from None
-    except json.JSONDecodeError as e:
-        raise InputError(f"{path}: policy config is malformed JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: policy config must be a JSON object keyed by policy name (or \"all\")")
-    for name, value in data.items():
-        if name == "all":
-            if value not in POLICY_LEVELS:
-                raise InputError(f"{path}: \"all\" must be one of {', '.join(POLICY_LEVELS)}")
-        elif isinstance(value, str):
-            if value not in POLICY_LEVELS:
-                raise InputError(f"{path}: policy {name!r}: enforcement level must be one of {', '.join(POLICY_LEVELS)}")
-        elif isinstance(value, dict):
-            level = value.get("enforcementLevel")
-            if level is not None and level not in POLICY_LEVELS:
-                raise InputError(f"{path}: policy {name!r}: enforcementLevel must be one of {', '.join(POLICY_LEVELS)}")
-        else:
-            raise InputError(f"{path}: policy {name!r}: expected an enforcement level or an object")
-    return data, {"path": show_path(p), "sha256": hashlib.sha256(raw).hexdigest()}
+    except OSError as e:
+        raise InputError(f"{path}: cannot read the baseline report: {e.strerror or e}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InputError(f"{path}: the baseline is not a JSON report (write one with `scan --format json`)") from None
+    results = data.get("results") if isinstance(data, dict) else None
+    if not isinstance(results, list) or "schemaVersion" not in data:
+        raise InputError(f"{path}: not a `hipaa-policies scan --format json` report (no schemaVersion and results)")
+    previous: Dict[Tuple[str, str, str], Dict[str, Any]] = {}
+    for r in results:
+        if isinstance(r, dict) and r.get("status") in (FAIL, EXEMPT, UNVERIFIED):
+            key = (str(r.get("policy")), str(r.get("urn")), str(r.get("status")))
+            previous[key] = {k: r.get(k) for k in ("stack", "policy", "urn", "type", "name", "status", "level", "message")}
+    return {"path": show_path(p), "sha256": hashlib.sha256(raw).hexdigest()}, previous
+
+
+# --------------------------------------------------------------------------- policy config
+def read_policy_config(path: Optional[str]) -> Tuple[Dict[str, Any], Optional[Dict[str, Any]]]:
+    """(config, {"path", "sha256"}) from a `--policy-pack-config` style JSON file, validated by the
+    one validator `hipaa-policies check-config` uses (every problem one line naming the file)."""
+    if path is None:
+        return {}, None
+    from hipaa_policies.cli.check_config import read
+    return read(path)
 
 
 def effective_levels(config: Mapping[str, Any], defaults: Mapping[str, str]) -> Dict[str, str]:
@@ -381,6 +462,7 @@ def classify(si: StackInput, policies: Mapping[str, Policy], diags: Sequence[Tup
                 by_type.setdefault(t, []).append(p)
     stack_pols = [p for p in active.values() if p.kind == "stack"]
     stack_types = {p.name: frozenset(expand(p.resource_types)) for p in stack_pols}
+    settings_types = {p.name: settings_resource_types(stack_types[p.name]) for p in stack_pols}
 
     results: List[Result] = []
     applicable = {n: 0 for n in policies}
@@ -428,15 +510,21 @@ def classify(si: StackInput, policies: Mapping[str, Policy], diags: Sequence[Tup
                 results.append(result(p, r.urn, r.type, r.name))
         for p in stack_pols:
             if r.type in stack_types[p.name] and scoped(r):
+                res = result(p, r.urn, r.type, r.name)
+                if res.status == PASS and r.type in settings_types[p.name]:
+                    continue  # a settings resource the policy is not about: nothing to pass
                 applicable[p.name] += 1
-                results.append(result(p, r.urn, r.type, r.name))
+                results.append(res)
     by_urn = {r.urn: r for r in si.resources}
     for p in stack_pols:
         if not stack_types[p.name]:
-            # a stack-wide policy: one result for the stack, plus one per resource it names
-            applicable[p.name] += 1
-            results.append(result(p, "", STACK_TYPE, si.stack_urn.rsplit("::", 1)[-1]))
-            results[-1].urn = si.stack_urn
+            # a stack-wide policy: one result for the stack when it reports something (a pass
+            # would be true of any stack), plus one per resource it names
+            res = result(p, "", STACK_TYPE, si.stack_urn.rsplit("::", 1)[-1])
+            if res.status != PASS:
+                res.urn = si.stack_urn
+                applicable[p.name] += 1
+                results.append(res)
     # diagnostics about resources outside a policy's declared types (or about unknown URNs)
     for (pname, urn), _ds in list(grouped.items()):
         p = policies.get(pname)
@@ -451,7 +539,35 @@ def classify(si: StackInput, policies: Mapping[str, Policy], diags: Sequence[Tup
     n = len(si.resources)
     not_applicable = {name: max(0, n - applicable[name]) if policies[name].level != "disabled" else n
                       for name in policies}
-    return StackReport(input=si, results=results, not_applicable=not_applicable, resources=n)
+    order = {r.urn: i for i, r in enumerate(si.resources)}
+    order[si.stack_urn] = -1
+    results.sort(key=lambda x: (order.get(x.urn, len(order)), x.urn, x.policy))
+    in_scope = sum(1 for r in si.resources if scoped(r))
+    return StackReport(input=si, results=results, not_applicable=not_applicable, resources=n, in_scope=in_scope)
+
+
+def settings_resource_types(types: Iterable[str]) -> frozenset:
+    """The settings resources among a stack policy's types: pulumi-aws v7 splits a resource's settings
+    into resources named after it in the same module (``aws:s3/bucketPolicy:BucketPolicy`` beside
+    ``aws:s3/bucket:Bucket``, ``aws:secretsmanager/secretRotation:SecretRotation`` beside ``Secret``).
+    The policy is about the resource; its settings resources only inform the verdict."""
+    members = {}
+    for t in types:
+        parts = t.split(":")
+        if len(parts) == 3:
+            members.setdefault(parts[1].split("/")[0], set()).add(parts[2])
+    out = set()
+    for t in types:
+        parts = t.split(":")
+        if len(parts) != 3:
+            continue
+        module, member = parts[1].split("/")[0], parts[2]
+        for other in members.get(module, ()):
+            rest = member[len(other):] if member != other and member.startswith(other) else ""
+            rest = rest[:-2] if rest.endswith("V2") else rest
+            if rest[:1].isupper() and rest not in ("Copy",):  # BucketV2 and SnapshotCopy are resources too
+                out.add(t)
+    return frozenset(out)
 
 
 def scan(inputs: Sequence[StackInput], *, policy_config: Optional[Mapping[str, Any]] = None,

@@ -11,16 +11,35 @@ from typing import Any, Dict, List
 from hipaa_policies.frameworks.catalogue import CATEGORY_ORDER, load_catalogue
 from hipaa_policies.cli.scan.runner import dumps, ScanReport
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"  # 1.1: inScope, placeholders, unexpanded components, locations, baseline, input errors
 SCHEMA_ID = "https://github.com/aws-hipaa/aws-hipaa/blob/main/hipaa_policies/cli/scan/schemas/report-v1.schema.json"
 TOOL = "hipaa-policies scan"
 
 
-def _result(r: Any) -> Dict[str, Any]:
+def _result(r: Any, where: Dict[str, Any]) -> Dict[str, Any]:
     out = {"stack": r.stack, "policy": r.policy, "urn": r.urn, "type": r.type, "name": r.name,
            "status": r.status, "level": r.level, "message": r.message}
     if r.notes:
         out["notes"] = list(r.notes)
+    loc = where.get((r.stack, r.urn))
+    if loc is not None:
+        out["location"] = loc
+    if r.baseline:
+        out["baseline"] = r.baseline
+    return out
+
+
+def locations(report: ScanReport) -> Dict[Any, Dict[str, Any]]:
+    """(stack label, urn) -> {"path", "line"} of the statement that declared the resource (programs),
+    or of its URN in a JSON input."""
+    from hipaa_policies.cli.scan.inputs import show_path
+    out: Dict[Any, Dict[str, Any]] = {}
+    for s in report.stacks:
+        source = show_path(s.input.source)
+        for urn, line in s.input.lines.items():
+            out[(s.label, urn)] = {"path": source, "line": line}
+        for urn, (path, line) in s.input.locations.items():
+            out[(s.label, urn)] = {"path": show_path(path), "line": line}
     return out
 
 
@@ -47,15 +66,21 @@ def document(report: ScanReport) -> Dict[str, Any]:
     stacks = []
     for s in report.stacks:
         sm = report.summary(s)
-        stacks.append({
+        entry = {
             "label": s.label, "project": s.input.project, "stack": s.input.stack,
             "input": {"kind": s.input.kind, "path": s.input.files and _shown(s.input), "sha256": s.input.sha256,
                       "files": [{"path": k, "sha256": v} for k, v in sorted(s.input.files.items())]},
-            "resources": s.resources,
+            "resources": s.resources, "inScope": s.in_scope,
             "summary": {k: v for k, v in sm.items() if k not in ("safeguards", "byPolicy")},
-        })
+        }
+        if s.input.placeholders:
+            entry["placeholders"] = [{"key": k, "secret": v} for k, v in sorted(s.input.placeholders.items())]
+        if s.input.unexpanded:
+            entry["unexpandedComponents"] = [{"type": c.type, "name": c.name, "urn": c.urn} for c in s.input.unexpanded]
+        stacks.append(entry)
     total = {k: v for k, v in summary.items() if k not in ("safeguards", "byPolicy")}
-    return {
+    where = locations(report)
+    doc = {
         "$schema": SCHEMA_ID,
         "schemaVersion": SCHEMA_VERSION,
         "tool": {"name": TOOL, "pack": report.pack_name, "packVersion": report.pack_version,
@@ -71,8 +96,16 @@ def document(report: ScanReport) -> Dict[str, Any]:
         "stacks": stacks,
         "policies": policies,
         "safeguards": safeguards,
-        "results": [_result(r) for r in report.results()],
+        "results": [_result(r, where) for r in report.results()],
     }
+    if report.fail_on != "mandatory":
+        doc["failOn"] = report.fail_on
+    if report.baseline is not None:
+        doc["baseline"] = dict(report.baseline)
+        doc["fixed"] = [dict(f) for f in report.fixed]
+    if report.input_errors:
+        doc["inputErrors"] = [{"input": t, "problem": p} for t, p in report.input_errors]
+    return doc
 
 
 def _shown(si: Any) -> str:

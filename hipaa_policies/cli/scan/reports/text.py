@@ -1,5 +1,7 @@
-"""Terminal summary with Rich: score by safeguard category, per stack, per safeguard and policy,
-mandatory and advisory apart, then the findings; plus the progress bar for long scans."""
+"""The terminal report with Rich: what to fix first (mandatory violations grouped by resource, the
+most severe first, each with its remediation), then the scores by safeguard category and per stack;
+``--verbose`` adds every other finding and the tables per safeguard and per policy.  It reads at 80
+columns (citations never cut) and ends with the verdict line; plus the progress bar for long scans."""
 from __future__ import annotations
 
 import sys
@@ -8,7 +10,7 @@ from typing import Any, List, Optional
 
 from hipaa_policies.frameworks.catalogue import CATEGORY_ORDER, load_catalogue
 from hipaa_policies.cli.scan.inputs import show_path
-from hipaa_policies.cli.scan.runner import EXEMPT, FAIL, UNVERIFIED, Progress, ScanReport
+from hipaa_policies.cli.scan.runner import EXEMPT, UNVERIFIED, Progress, ScanReport
 
 MAX_LISTED = 25
 
@@ -56,6 +58,11 @@ class ProgressBar(Progress):
             self.bar = None
 
 
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
+WIDTH = 100  # when the output is not a terminal (files, pipes, CI logs)
+
+
 def _pct(score: Optional[float]) -> str:
     return "—" if score is None else f"{score:.1f}%"
 
@@ -66,7 +73,7 @@ def _style(score: Optional[float]) -> str:
     return "green" if score >= 90 else "yellow" if score >= 70 else "red"
 
 
-def _bar(score: Optional[float], width: int = 20) -> str:
+def _bar(score: Optional[float], width: int = 10) -> str:
     if score is None:
         return " " * width
     full = int(round(score / 100 * width))
@@ -75,129 +82,252 @@ def _bar(score: Optional[float], width: int = 20) -> str:
 
 def _counts_row(s: dict) -> List[str]:
     c = s["counts"]
-    return [str(c["pass"]), str(c["fail"]), str(c["exempt"]), str(c["unverified"]), str(c["notApplicable"])]
+    return [str(c["pass"]), str(c["fail"]), str(c["exempt"]), str(c["unverified"])]
 
 
-def build(report: ScanReport) -> List[Any]:
-    """Rich renderables for the whole report."""
+def _compact(s: dict) -> str:
+    c = s["counts"]
+    return f"{c['pass']}/{c['fail']}/{c['exempt']}/{c['unverified']}"
+
+
+def _plural(n: int, word: str, plural: str = "") -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def location(report: ScanReport, r: Any) -> str:
+    """``file:line`` of the statement that declared the resource (or of its URN in a JSON input)."""
+    stack = next((s for s in report.stacks if s.label == r.stack), None)
+    if stack is None:
+        return ""
+    loc = stack.input.locations.get(r.urn)
+    if loc is not None:
+        return f"{show_path(loc[0])}:{loc[1]}"
+    line = stack.input.lines.get(r.urn)
+    return f"{show_path(stack.input.source)}:{line}" if line else ""
+
+
+def by_resource(report: ScanReport, results: List[Any]) -> List[tuple]:
+    """[(first result, [results])] per resource, the most severe resource first; within a resource
+    the most severe finding first (then policy name)."""
+    groups: dict = {}
+    for r in results:
+        groups.setdefault((r.stack, r.urn), []).append(r)
+
+    def sev(r: Any) -> int:
+        return SEVERITY_ORDER.get(report.policies[r.policy].severity, 9)
+    out = []
+    for rs in groups.values():
+        rs.sort(key=lambda r: (sev(r), r.policy))
+        out.append((rs[0], rs))
+    out.sort(key=lambda g: (min(sev(r) for r in g[1]), -len(g[1]), g[0].stack, g[0].name, g[0].urn))
+    return out
+
+
+def verdict_line(report: ScanReport) -> str:
+    """The one-line outcome (printed even when only report files were asked for)."""
+    summary = report.summary()
+    errors = f"; {_plural(len(report.input_errors), 'input')} could not be scanned (exit 2)" if report.input_errors else ""
+    if summary["inScope"] == 0:
+        return (f"NOTHING IN SCOPE: 0 resources in scope of {summary['resources']} — the PHI scope leaves "
+                f"nothing to check{errors or ' — exit 0'}")
+    score = f"score {_pct(summary['score'])}, mandatory controls {_pct(summary['mandatoryScore'])}"
+    base = ""
+    if report.baseline is not None:
+        b = summary["baseline"]
+        base = f"; against the baseline: {b['new']} new, {b['unchanged']} unchanged, {b['fixed']} fixed"
+    mandatory = summary["mandatoryViolations"]
+    if report.exit_code:
+        if report.fail_on == "new":
+            what = f"{_plural(summary['baseline']['newMandatoryViolations'], 'new mandatory violation')}"
+        else:
+            what = _plural(mandatory, "mandatory violation")
+        return f"FAILED: {what} ({score}{base}){errors or ' — exit 1'}"
+    if mandatory:  # --fail-on new with only known violations
+        return (f"PASSED: no new mandatory violation ({_plural(mandatory, 'known mandatory violation')}; "
+                f"{score}{base}){errors or ' — exit 0'}")
+    return f"PASSED: no mandatory violation ({score}{base}){errors or ' — exit 0'}"
+
+
+def _header(report: ScanReport, summary: dict) -> List[Any]:
+    from rich.text import Text
+    out: List[Any] = []
+    scope = "" if summary["inScope"] == summary["resources"] else f" ({summary['inScope']} in scope)"
+    out.append(Text.from_markup(
+        f"[bold]HIPAA Security Rule scan[/bold] — {report.pack_name} {report.pack_version}: "
+        f"{_plural(len(report.stacks), 'stack')}, {_plural(summary['resources'], 'resource')}{scope}, "
+        f"{len(report.policies)} policies, {report.duration:.2f} s" + (" (preview mode)" if report.preview else "")))
+    if report.placeholders:
+        keys = ", ".join(f"{k} (secret)" if secret else k for k, secret in report.placeholders.items())
+        out.append(Text(f"PLACEHOLDER CONFIG: these keys were not set and were filled with placeholders: {keys}. "
+                        "Findings that depend on them may differ from the real stack.", style="yellow"))
+    for s in report.stacks:
+        if s.input.unexpanded:
+            names = ", ".join(f"{c.name} ({c.type})" for c in s.input.unexpanded)
+            out.append(Text(f"NOT EXPANDED in {s.label}: {names} — multi-language components whose children "
+                            "are created by their own plugin, which does not run under mocks; their resources "
+                            "are not checked. Scan `pulumi preview --json` output to see them.", style="yellow"))
+    for _target, problem in report.input_errors:
+        out.append(Text(f"NOT SCANNED: {problem}", style="red"))
+    return out
+
+
+def _findings(report: ScanReport, title: str, style: str, selected: List[Any], limit: Optional[int],
+              remediation: bool) -> List[Any]:
+    """Findings grouped by resource (most severe first), each with its policy, citation and message;
+    with ``remediation`` the fix of each policy the first time it appears."""
+    from rich.padding import Padding
+    from rich.text import Text
+    if not selected:
+        return []
+    groups = by_resource(report, selected)
+    out: List[Any] = [Text(f"{title}: {_plural(len(selected), 'finding')} on {_plural(len(groups), 'resource')}",
+                           style=f"bold {style}")]
+    multi = len(report.stacks) > 1
+    explained = set()
+    for first, results in groups[:limit] if limit else groups:
+        head = Text("● ")
+        head.append(first.name, style="bold")
+        head.append(f" ({first.type})")
+        where = location(report, first)
+        if multi:
+            head.append(f" in {first.stack}")
+        out.append(head)
+        if where:
+            out.append(Padding(Text(where, style="dim"), (0, 0, 0, 2), expand=False))
+        for r in results:
+            p = report.policies[r.policy]
+            line = Text()
+            line.append(f"{p.severity:<8} ", style=SEVERITY_STYLE.get(p.severity, ""))
+            line.append(r.policy, style=style)
+            line.append(f"  §{p.primary}", style="dim")
+            if r.baseline:
+                line.append(f"  [{r.baseline}]", style="bold" if r.baseline == "new" else "dim")
+            out.append(Padding(line, (0, 0, 0, 2), expand=False))
+            out.append(Padding(Text(r.message), (0, 0, 0, 4), expand=False))
+            for note in r.notes:
+                out.append(Padding(Text(f"note: {note}", style="dim"), (0, 0, 0, 4), expand=False))
+            if remediation:
+                fix = p.remediation if r.policy not in explained else "as above"
+                explained.add(r.policy)
+                out.append(Padding(Text(f"Fix: {fix}", style="green"), (0, 0, 0, 4), expand=False))
+    if limit and len(groups) > limit:
+        out.append(Text(f"… and {_plural(len(groups) - limit, 'more resource')} (--verbose lists all; the markdown, "
+                        "json and html reports list every finding)", style="dim"))
+    out.append(Text(""))
+    return out
+
+
+def _table(title: str, columns: List[tuple]) -> Any:
     from rich.table import Table
+    t = Table(title=title, title_justify="left", pad_edge=False)
+    for name, justify, no_wrap in columns:
+        t.add_column(name, justify=justify, no_wrap=no_wrap, overflow="fold")
+    return t
+
+
+def build(report: ScanReport, verbose: bool = False) -> List[Any]:
+    """Rich renderables for the whole report: what to fix first, then the summary tables."""
     from rich.text import Text
     cat = load_catalogue()
     summary = report.summary()
-    out: List[Any] = []
-    total_resources = summary["resources"]
-    out.append(Text.from_markup(
-        f"[bold]HIPAA Security Rule scan[/bold] — pack {report.pack_name} {report.pack_version}: "
-        f"{len(report.stacks)} stack(s), {total_resources} resources, {len(report.policies)} policies, "
-        f"{report.duration:.2f}s"))
-    out.append(Text.from_markup(
-        f"Overall score [{_style(summary['score'])}]{_pct(summary['score'])}[/] "
-        f"(mandatory controls {_pct(summary['mandatoryScore'])}); "
-        f"[red]{summary['mandatoryViolations']} mandatory[/red] and "
-        f"[yellow]{summary['advisoryViolations']} advisory[/yellow] violation(s)\n"))
+    out: List[Any] = _header(report, summary)
+    out.append(Text(""))
+    limit = None if verbose else MAX_LISTED
+    out += _findings(report, "Fix first — mandatory violations", "red", report.mandatory_violations(), limit, True)
+    advisory = report.advisory_violations()
+    exempt = [r for r in report.results() if r.status == EXEMPT]
+    unverified = [r for r in report.results() if r.status == UNVERIFIED]
+    if verbose:
+        out += _findings(report, "Advisory violations", "yellow", advisory, None, True)
+        out += _findings(report, "Unverified (a value is unknown until deployment)", "magenta", unverified, None, False)
+        out += _findings(report, "Exemptions", "cyan", exempt, None, False)
+    elif advisory or unverified or exempt:
+        out.append(Text(f"Also: {_plural(len(advisory), 'advisory violation')}, {len(unverified)} unverified, "
+                        f"{_plural(len(exempt), 'exemption')} (--verbose lists them)\n", style="dim"))
+    if report.fixed:
+        out.append(Text(f"Fixed since the baseline: {_plural(len(report.fixed), 'finding')}", style="bold green"))
+        for f in report.fixed[:limit] if limit else report.fixed:
+            out.append(Text(f"  ✓ {f.get('name')} ({f.get('type')}) {f.get('policy')}", style="green"))
+        out.append(Text(""))
 
-    t = Table(title="Score by safeguard category", title_justify="left")
-    for col in ("Category", "Score", "", "pass", "fail", "exempt", "unverified", "n/a"):
-        t.add_column(col, justify="right" if col not in ("Category", "") else "left")
+    t = _table("Score by safeguard category", [("Category", "left", True), ("Score", "right", True),
+                                               ("", "left", True), ("pass", "right", True), ("fail", "right", True),
+                                               ("exempt", "right", True), ("unverified", "right", True)])
     for c in CATEGORY_ORDER:
         s = summary["categories"][c]
         t.add_row(c, Text(_pct(s["score"]), style=_style(s["score"])), Text(_bar(s["score"]), style=_style(s["score"])),
                   *_counts_row(s))
     out.append(t)
 
-    t = Table(title="Stacks", title_justify="left")
-    for col in ("Stack", "Input", "Resources", "Score", "Mandatory fails", "Advisory fails"):
-        t.add_column(col, justify="left" if col in ("Stack", "Input") else "right")
+    t = _table("Stacks", [("Stack", "left", False), ("Input", "left", False), ("Resources", "right", True),
+                          ("Score", "right", True), ("Mandatory", "right", True), ("Advisory", "right", True)])
     for s in report.stacks:
         sm = report.summary(s)
-        t.add_row(s.label, f"{s.input.kind}: {show_path(s.input.path)}", str(s.resources),
+        resources = str(s.resources) if s.in_scope == s.resources else f"{s.in_scope}/{s.resources}"
+        t.add_row(s.label, f"{s.input.kind}: {show_path(s.input.path)}", resources,
                   Text(_pct(sm["score"]), style=_style(sm["score"])),
                   str(sm["mandatoryViolations"]), str(sm["advisoryViolations"]))
     out.append(t)
 
-    t = Table(title="Safeguards", title_justify="left")
-    for col in ("Citation", "Safeguard", "Score", "pass", "fail", "exempt", "unverified", "n/a"):
-        t.add_column(col, justify="left" if col in ("Citation", "Safeguard") else "right")
-    for sid, s in summary["safeguards"].items():
-        c = s["counts"]
-        if not any(c[k] for k in ("pass", "fail", "exempt", "unverified")):
-            continue
-        title = cat.safeguards[sid].title if sid in cat.safeguards else sid
-        t.add_row(sid, title if len(title) <= 44 else title[:43] + "…", Text(_pct(s["score"]), style=_style(s["score"])), *_counts_row(s))
-    out.append(t)
-
-    for level in ("mandatory", "advisory"):
-        t = Table(title=f"{level.capitalize()} policies", title_justify="left")
-        for col in ("Policy", "Citation", "pass", "fail", "exempt", "unverified", "n/a"):
-            t.add_column(col, justify="left" if col in ("Policy", "Citation") else "right")
-        rows = 0
-        for name, p in sorted(report.policies.items()):
-            if p.level != level:
+    if verbose:
+        t = _table("Safeguards (results: pass/fail/exempt/unverified)",
+                   [("Citation", "left", True), ("Safeguard", "left", False), ("Score", "right", True),
+                    ("Results", "right", True)])
+        for sid, s in summary["safeguards"].items():
+            if not any(s["counts"][k] for k in ("pass", "fail", "exempt", "unverified")):
                 continue
-            s = summary["byPolicy"][name]
-            c = s["counts"]
-            if not any(c[k] for k in ("pass", "fail", "exempt", "unverified")):
-                continue
-            style = "red" if c["fail"] else "yellow" if c["unverified"] else ""
-            t.add_row(Text(name, style=style), p.primary, *_counts_row(s))
-            rows += 1
-        if rows:
-            out.append(t)
-    inapplicable = sum(1 for n, p in report.policies.items()
+            title = cat.safeguards[sid].title if sid in cat.safeguards else sid
+            t.add_row(sid, title, Text(_pct(s["score"]), style=_style(s["score"])), _compact(s))
+        out.append(t)
+        for level in ("mandatory", "advisory"):
+            t = _table(f"{level.capitalize()} policies (results: pass/fail/exempt/unverified)",
+                       [("Policy", "left", False), ("Citation", "left", True), ("Results", "right", True)])
+            rows = 0
+            for name, p in sorted(report.policies.items()):
+                c = summary["byPolicy"][name]["counts"]
+                if p.level != level or not any(c[k] for k in ("pass", "fail", "exempt", "unverified")):
+                    continue
+                style = "red" if c["fail"] else "yellow" if c["unverified"] else ""
+                t.add_row(Text(name, style=style), p.primary, _compact(summary["byPolicy"][name]))
+                rows += 1
+            if rows:
+                out.append(t)
+    else:
+        out.append(Text("--verbose adds the tables per safeguard and per policy.", style="dim"))
+    inapplicable = sum(1 for n in report.policies
                        if not any(summary["byPolicy"][n]["counts"][k] for k in ("pass", "fail", "exempt", "unverified")))
     if inapplicable:
-        out.append(Text(f"{inapplicable} policies apply to no resource of the scanned stacks (not applicable).\n",
+        out.append(Text(f"{inapplicable} of {len(report.policies)} policies apply to no resource of the scanned stacks.",
                         style="dim"))
-
-    multi = len(report.stacks) > 1
-    for title, style, sel in (
-            ("Mandatory violations", "red", report.mandatory_violations()),
-            ("Advisory violations", "yellow", report.advisory_violations()),
-            ("Exemptions", "cyan", [r for r in report.results() if r.status == EXEMPT]),
-            ("Unverified", "magenta", [r for r in report.results() if r.status == UNVERIFIED])):
-        if not sel:
-            continue
-        out.append(Text(f"{title} ({len(sel)})", style=f"bold {style}"))
-        for r in sel[:MAX_LISTED]:
-            where = f"{r.stack}: " if multi else ""
-            line = Text("  • ")
-            line.append(f"{where}{r.name}", style="bold")
-            line.append(f" ({r.type}) ")
-            line.append(r.policy, style=style)
-            line.append(f" [{report.policies[r.policy].primary}]: {r.message}")
-            out.append(line)
-            for note in r.notes:
-                out.append(Text(f"      note: {note}", style="dim"))
-        if len(sel) > MAX_LISTED:
-            out.append(Text(f"  … and {len(sel) - MAX_LISTED} more (see the markdown, json or html report)", style="dim"))
-        out.append(Text(""))
-    if report.exit_code:
-        out.append(Text.from_markup(f"[bold red]FAILED[/bold red]: {summary['mandatoryViolations']} mandatory "
-                                    "violation(s) — exit 1"))
-    else:
-        out.append(Text.from_markup("[bold green]PASSED[/bold green]: no mandatory violation — exit 0"))
+    verdict = verdict_line(report)
+    style = "bold red" if verdict.startswith("FAILED") else "bold yellow" if verdict.startswith("NOTHING") else "bold green"
+    head, _, rest = verdict.partition(":")
+    line = Text("\n")
+    line.append(head, style=style)
+    line.append(":" + rest)
+    out.append(line)
     return out
 
 
-def print_report(report: ScanReport, file: Any = None) -> None:
+def print_report(report: ScanReport, file: Any = None, verbose: bool = False) -> None:
     from rich.console import Console
     out = file or sys.stdout
     console = Console(file=out, highlight=False)
-    if not console.is_terminal:
-        console = Console(file=out, highlight=False, width=140)
-    for item in build(report):
+    if not console.is_terminal:  # files and CI logs: a fixed width (COLUMNS when set)
+        import os
+        console = Console(file=out, highlight=False, width=None if os.environ.get("COLUMNS") else WIDTH)
+    for item in build(report, verbose=verbose):
         console.print(item)
 
 
-def render_plain(report: ScanReport, width: int = 120) -> str:
-    """The terminal summary as plain text (no colours)."""
+def render_plain(report: ScanReport, width: int = WIDTH, verbose: bool = False) -> str:
+    """The terminal report as plain text (no colours)."""
     import io
     from rich.console import Console
     buf = io.StringIO()
     console = Console(file=buf, width=width, no_color=True, highlight=False, force_terminal=False)
-    for item in build(report):
+    for item in build(report, verbose=verbose):
         console.print(item)
     return buf.getvalue()
 
 
-FAIL_STATUS = FAIL  # re-exported for tests
