@@ -301,6 +301,84 @@ class Progress:
         pass
 
 
+BATCH_RESOURCES = 500      # resources per ScanAdd call ...
+BATCH_BYTES = 2 << 20      # ... or this many bytes of records, whichever comes first
+BATCH_WINDOW = 2           # ScanAdd calls in flight (the next one travels while the pack works)
+
+
+def _record(r: Any) -> bytes:
+    """The scan-batch record of a resource: kept by JSON inputs, encoded here for program inputs."""
+    record = getattr(r, "record", None)
+    if record is None:
+        from hipaa_policies.runtime.fast_servicer import encode_record, struct_to_dict
+        record = encode_record(r.type, r.urn, r.name, r.parent, list(r.dependencies),
+                               {k: list(v) for k, v in r.property_dependencies.items()},
+                               struct_to_dict(r.properties))
+    return record
+
+
+def batch_supported(pack: Any) -> bool:
+    """Whether the pack serves the scan batch (the fast servicer does; the SDK's plain one does not)."""
+    supported = getattr(pack, "_hipaa_batch", None)
+    if supported is None:
+        import grpc
+        from hipaa_policies.runtime.fast_servicer import SCAN_FINISH
+        try:
+            pack.channel.unary_unary(SCAN_FINISH)(b"probe", timeout=pack.timeout)
+            supported = True
+        except grpc.RpcError as e:
+            if e.code() != grpc.StatusCode.UNIMPLEMENTED:
+                raise
+            supported = False
+        pack._hipaa_batch = supported
+    return supported
+
+
+def _evaluate_batched(pack: Any, si: StackInput, progress: Progress) -> List[Tuple[str, Any]]:
+    """``Analyze`` of every resource and ``AnalyzeStack`` of the stack through the pack's scan
+    batch: the same servicer code as the two Analyzer RPCs, a few calls instead of one per
+    resource; (urn, diagnostic) pairs in the order the Analyzer RPCs give them."""
+    import uuid
+    from pulumi.runtime.proto import analyzer_pb2 as proto
+    from hipaa_policies.runtime.fast_servicer import SCAN_ADD, SCAN_FINISH, encode_batch
+    add = pack.channel.unary_unary(SCAN_ADD)
+    session = uuid.uuid4().hex
+    out: List[Tuple[str, Any]] = []
+    pending: deque = deque()
+
+    def collect() -> None:
+        fut, n = pending.popleft()
+        out.extend((d.urn, d) for d in proto.AnalyzeResponse.FromString(fut.result()).diagnostics)
+        progress.advance(n)
+
+    chunk: List[bytes] = []
+    size = seq = 0
+    resources = si.resources
+    for i, r in enumerate(resources):
+        record = _record(r)
+        chunk.append(record)
+        size += len(record)
+        if len(chunk) >= BATCH_RESOURCES or size >= BATCH_BYTES or i == len(resources) - 1:
+            pending.append((add.future(encode_batch(session, seq, chunk)), len(chunk)))
+            seq += 1
+            chunk, size = [], 0
+            if len(pending) >= BATCH_WINDOW:
+                collect()
+    while pending:
+        collect()
+    response = proto.AnalyzeResponse.FromString(pack.channel.unary_unary(SCAN_FINISH)(session.encode()))
+    out.extend((d.urn, d) for d in response.diagnostics)
+    return out
+
+
+def evaluate(pack: Any, si: StackInput, progress: Progress) -> List[Tuple[str, Any]]:
+    """(urn, diagnostic) pairs of one stack: the scan batch when the pack serves it, else one
+    ``Analyze`` per resource and one ``AnalyzeStack`` (the Analyzer protocol as the CLI speaks it)."""
+    if batch_supported(pack):
+        return _evaluate_batched(pack, si, progress)
+    return _analyze_all(pack, si, progress) + _analyze_stack(pack, si)
+
+
 def _analyze_all(pack: Any, si: StackInput, progress: Progress) -> List[Tuple[str, Any]]:
     """Analyze every resource, WINDOW calls in flight; (urn, diagnostic) pairs."""
     from pulumi.runtime.proto import analyzer_pb2 as proto
@@ -357,8 +435,12 @@ def _in_scope_fn(settings: Any, stack_tags: Mapping[str, str]) -> Callable[[Any]
     from hipaa_policies.core.resource import Resource
 
     def in_scope(r: Any) -> bool:
-        tags = r.properties.fields.get("tags")
-        props = {"tags": struct_to_dict(tags.struct_value)} if tags is not None and tags.HasField("struct_value") else {}
+        if getattr(r, "record", None) is not None:  # a JSON input's resource
+            tags = r.props().get("tags")
+            props = {"tags": tags} if isinstance(tags, dict) else {}
+        else:
+            tags = r.properties.fields.get("tags")
+            props = {"tags": struct_to_dict(tags.struct_value)} if tags is not None and tags.HasField("struct_value") else {}
         return settings.in_scope(Resource(r.type, props, r.urn, r.name), stack_tags)
     return in_scope
 
@@ -493,8 +575,7 @@ def scan(inputs: Sequence[StackInput], *, policy_config: Optional[Mapping[str, A
             pack.configure_stack(stack=si.stack, project=si.project, organization=organization,
                                  dry_run=si.kind != "export", tags=tags)
             progress.start(len(si.resources), si.label)
-            diags = _analyze_all(pack, si, progress)
-            diags += _analyze_stack(pack, si)
+            diags = evaluate(pack, si, progress)
             progress.done()
             stack_reports.append(classify(si, policies, diags, _in_scope_fn(settings, tags)))
         analyzer_version = info.version
