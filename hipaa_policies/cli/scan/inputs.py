@@ -9,6 +9,7 @@ whose one-line message names the file and what is wrong.
 from __future__ import annotations
 
 import hashlib
+from collections import abc
 import json
 import os
 import re
@@ -204,6 +205,60 @@ class _Resources:
         self.add(r, props)
 
 
+class UrnLines(abc.Mapping):
+    """URN -> line of its first occurrence as a JSON string in the file (the `urn` key of
+    pretty-printed output; empty for a file without line breaks), read from the file on first use
+    (only the SARIF report needs it), a block at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._map: Optional[Dict[str, int]] = None
+
+    def _lines(self) -> Dict[str, int]:
+        if self._map is None:
+            import codecs
+            out: Dict[str, int] = {}
+            decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
+            line, carry = 1, ""
+            try:
+                with self.path.open("rb") as f:
+                    while True:
+                        raw = f.read(BLOCK)
+                        text = carry + decoder.decode(raw, final=not raw)
+                        # keep the tail from the last URN string's opening quote: it may go on
+                        cut = len(text) if not raw else text.rfind('"urn:pulumi:')
+                        if cut < 0:
+                            cut = max(0, len(text) - len('"urn:pulumi:'))
+                        last = 0
+                        for m in URN_RE.finditer(text, 0, cut):
+                            line += text.count("\n", last, m.start())
+                            last = m.start()
+                            out.setdefault(m.group(1), line)
+                        line += text.count("\n", last, cut)
+                        carry = text[cut:]
+                        if not raw:
+                            break
+            except OSError:
+                out = {}
+            self._map = out if line > 1 else {}
+        return self._map
+
+    def __getitem__(self, urn: str) -> int:
+        return self._lines()[urn]
+
+    def __iter__(self):
+        return iter(self._lines())
+
+    def __len__(self) -> int:
+        return len(self._lines())
+
+    def __eq__(self, other: Any) -> bool:
+        return dict(self._lines()) == (dict(other) if isinstance(other, Mapping) else other)
+
+    def __getstate__(self) -> Dict[str, Any]:
+        return {"path": self.path, "_map": self._map}
+
+
 class _Streamed(list):
     """Stands for an array that was read element by element (its elements went to a handler)."""
 
@@ -217,7 +272,7 @@ class _JsonStream:
     Only the arrays a scan streams (``steps``, ``deployment.resources``, top-level ``resources``)
     are handed over element by element; every other value is decoded whole.  Memory is the
     largest single element plus a block, not the file.  Errors carry the document's line and
-    column like ``json.loads``.  Also computes the file's SHA-256 and each URN's first line."""
+    column like ``json.loads``.  Also computes the file's SHA-256."""
 
     def __init__(self, f: Any, where: str) -> None:
         import codecs
@@ -227,8 +282,6 @@ class _JsonStream:
         self.buf, self.pos, self.eof = "", 0, False
         self.line, self.col = 1, 0            # document position of buf[0]
         self.digest = hashlib.sha256()
-        self.lines: Dict[str, int] = {}
-        self.newline = False
         self.read_size = BLOCK
 
     # -- buffer ------------------------------------------------------------------------------
@@ -249,35 +302,22 @@ class _JsonStream:
         self.buf += text
 
     def compact(self) -> None:
-        """Drop what has been parsed, once it is a block or more (scanning it for URN lines first)."""
+        """Drop what has been parsed, once it is a block or more."""
         pos = self.pos
         if pos >= BLOCK:
-            self._scan(self.buf, pos)
+            nl = self.buf.rfind("\n", 0, pos)
+            if nl >= 0:
+                self.line += self.buf.count("\n", 0, pos)
+                self.col = pos - nl - 1
+            else:
+                self.col += pos
             self.buf = self.buf[pos:]
             self.pos = 0
-
-    def _scan(self, text: str, end: int) -> None:
-        """Account for ``text[:end]`` leaving the buffer: lines, column, first line of each URN."""
-        line, last = self.line, 0
-        lines = self.lines
-        for m in URN_RE.finditer(text, 0, end):
-            line += text.count("\n", last, m.start())
-            last = m.start()
-            lines.setdefault(m.group(1), line)
-        line += text.count("\n", last, end)
-        nl = text.rfind("\n", 0, end)
-        if nl >= 0:
-            self.newline = True
-            self.col = end - nl - 1
-        else:
-            self.col += end
-        self.line = line
 
     def finish(self) -> None:
         self.ws()
         if self.pos < len(self.buf):
             self.error("Extra data", self.pos)
-        self._scan(self.buf, len(self.buf))
 
     def error(self, msg: str, pos: int) -> None:
         nl = self.buf.count("\n", 0, pos)
@@ -449,7 +489,7 @@ def load_json(path: Path) -> StackInput:
     project, stack = _project_stack(resources[0].urn)
     return StackInput(kind=kind, path=path, project=project or "unknown", stack=stack or "unknown",
                       resources=resources, files={where: stream.digest.hexdigest()}, source=path,
-                      lines=stream.lines if stream.newline else {})
+                      lines=UrnLines(path))
 
 
 # --------------------------------------------------------------------------- programs

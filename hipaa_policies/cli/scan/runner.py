@@ -140,32 +140,31 @@ class ScanReport:
 
     def _summary(self, stack: Optional[StackReport] = None) -> Dict[str, Any]:
         stacks = [stack] if stack is not None else self.stacks
-        cat_of = {name: p.categories for name, p in self.policies.items()}
-        cit_of = {name: p.citations for name, p in self.policies.items()}
 
         def blank() -> Dict[str, Dict[str, int]]:
             return {lvl: {s: 0 for s in STATUSES} for lvl in LEVELS}
 
-        total, by_cat, by_sg, by_pol = blank(), {c: blank() for c in CATEGORY_ORDER}, {}, {}
-        for name in self.policies:
-            by_pol[name] = blank()
+        # count per policy (one increment per result), then add each policy's counts to the
+        # total, its categories and its safeguards
+        total, by_cat, by_sg = blank(), {c: blank() for c in CATEGORY_ORDER}, {}
+        by_pol = {name: blank() for name in self.policies}
+        first_seen: Dict[str, None] = {}  # safeguards keep the order they were first met in
         for r in self.results(stack):
-            lvl = "mandatory" if r.level == "mandatory" else "advisory"
-            total[lvl][r.status] += 1
-            by_pol[r.policy][lvl][r.status] += 1
-            for c in cat_of[r.policy]:
-                by_cat[c][lvl][r.status] += 1
-            for c in cit_of[r.policy]:
-                by_sg.setdefault(c, blank())[lvl][r.status] += 1
+            by_pol[r.policy]["mandatory" if r.level == "mandatory" else "advisory"][r.status] += 1
+            first_seen[r.policy] = None
+        for name in (*first_seen, *self.policies):
+            for c in self.policies[name].citations:
+                if c not in by_sg:
+                    by_sg[c] = blank()
         for name, p in self.policies.items():
             na = sum(s.not_applicable.get(name, 0) for s in stacks)
-            lvl = "mandatory" if p.level == "mandatory" else "advisory"
-            by_pol[name][lvl][NA] += na
-            total[lvl][NA] += na
-            for c in p.categories:
-                by_cat[c][lvl][NA] += na
-            for c in p.citations:
-                by_sg.setdefault(c, blank())[lvl][NA] += na
+            by_pol[name]["mandatory" if p.level == "mandatory" else "advisory"][NA] += na
+            counts = by_pol[name]
+            for target in (total, *(by_cat[c] for c in p.categories), *(by_sg[c] for c in p.citations)):
+                for lvl in LEVELS:
+                    row, add = target[lvl], counts[lvl]
+                    for st in STATUSES:
+                        row[st] += add[st]
 
         def finish(counts: Dict[str, Dict[str, int]]) -> Dict[str, Any]:
             merged = {s: counts["mandatory"][s] + counts["advisory"][s] for s in STATUSES}
