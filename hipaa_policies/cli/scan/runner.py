@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -535,56 +536,199 @@ def classify(si: StackInput, policies: Mapping[str, Policy], diags: Sequence[Tup
     return StackReport(input=si, results=results, not_applicable=not_applicable, resources=n)
 
 
+class Session:
+    """One started, configured pack process and what a scan learns from it (``GetAnalyzerInfo``,
+    effective levels, PHI scope); :meth:`scan_stack` evaluates and classifies one input."""
+
+    def __init__(self, server: Any, config: Mapping[str, Any], where: str,
+                 stack_tags: Optional[Mapping[str, str]], organization: str) -> None:
+        import grpc
+        from hipaa_policies.core.levels import BY_PROTO_NUMBER as PROTO_LEVELS
+        try:
+            self.server = server.start()
+        except Exception as e:  # no PulumiPolicy.yaml, the pack crashed at start-up, gRPC timeout
+            first = " ".join(str(e).split())[:400] or type(e).__name__
+            raise InputError(f"cannot start the policy pack: {first}") from None
+        self.config = dict(config)
+        self.tags = dict(stack_tags or {})
+        self.organization = organization
+        info = self.server.info()
+        defaults = {p.name: PROTO_LEVELS.get(p.enforcementLevel, "advisory") for p in info.policies}
+        unknown = [n for n in self.config if n != "all" and n not in defaults]
+        if unknown:
+            raise InputError(f"{where}: names unknown policy {unknown[0]!r} (see `hipaa-policies policies`)")
+        try:
+            self.server.configure(self.config)
+        except grpc.RpcError as e:
+            raise InputError(f"{where}: rejected by the pack: {_rpc_detail(e)}") from None
+        except ValueError as e:
+            raise InputError(f"{where}: {e}") from None
+        self.policies = _policies_from_info(info, effective_levels(self.config, defaults))
+        self.settings = _scope(self.config)
+        self.analyzer_version, self.pack_name = info.version, info.name
+
+    def scan_stack(self, si: StackInput, progress: Progress) -> StackReport:
+        self.server.configure_stack(stack=si.stack, project=si.project, organization=self.organization,
+                                    dry_run=si.kind != "export", tags=self.tags)
+        progress.start(len(si.resources), si.label)
+        diags = evaluate(self.server, si, progress)
+        progress.done()
+        return classify(si, self.policies, diags, _in_scope_fn(self.settings, self.tags))
+
+    def report(self, stacks: List[StackReport], started: float, policy_config_meta: Optional[Dict[str, Any]],
+               preview: bool) -> ScanReport:
+        return _report(self.pack_name, self.analyzer_version, self.policies, stacks, started, policy_config_meta,
+                       self.tags, preview)
+
+
+def _report(pack_name: str, analyzer_version: str, policies: Dict[str, Policy], stacks: List[StackReport],
+            started: float, policy_config_meta: Optional[Dict[str, Any]], stack_tags: Mapping[str, str],
+            preview: bool) -> ScanReport:
+    from hipaa_policies.runtime.pack_info import version as pack_version
+    return ScanReport(pack_name=pack_name, pack_version=pack_version(), analyzer_version=analyzer_version,
+                      generated_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                      duration=round(time.perf_counter() - started, 3), policies=policies, stacks=stacks,
+                      policy_config=policy_config_meta, stack_tags=dict(stack_tags), preview=preview)
+
+
 def scan(inputs: Sequence[StackInput], *, policy_config: Optional[Mapping[str, Any]] = None,
          policy_config_meta: Optional[Dict[str, Any]] = None, stack_tags: Optional[Mapping[str, str]] = None,
          progress: Optional[Progress] = None, organization: str = "organization",
          pack_dir: Optional[Path] = None, preview: bool = False, server: Any = None) -> ScanReport:
     """Evaluate every input with ONE pack process; raises InputError for a config the pack rejects."""
-    import grpc
-    from hipaa_policies.runtime.pack_info import version as pack_version
-    from hipaa_policies.core.levels import BY_PROTO_NUMBER as PROTO_LEVELS
     from hipaa_policies.client.pack_server import PackServer
     progress = progress or Progress()
-    config = dict(policy_config or {})
     where = (policy_config_meta or {}).get("path", "policy config")
     started = time.perf_counter()
-    stack_reports: List[StackReport] = []
     try:
-        server = (server or PackServer(pack_dir)).start()
-    except Exception as e:  # no PulumiPolicy.yaml, the pack crashed at start-up, gRPC timeout
+        server = server or PackServer(pack_dir)
+    except Exception as e:  # no PulumiPolicy.yaml
         first = " ".join(str(e).split())[:400] or type(e).__name__
         raise InputError(f"cannot start the policy pack: {first}") from None
-    pack = server
     try:
-        info = pack.info()
-        defaults = {p.name: PROTO_LEVELS.get(p.enforcementLevel, "advisory") for p in info.policies}
-        unknown = [n for n in config if n != "all" and n not in defaults]
-        if unknown:
-            raise InputError(f"{where}: names unknown policy {unknown[0]!r} (see `hipaa-policies policies`)")
-        try:
-            pack.configure(config)
-        except grpc.RpcError as e:
-            raise InputError(f"{where}: rejected by the pack: {_rpc_detail(e)}") from None
-        except ValueError as e:
-            raise InputError(f"{where}: {e}") from None
-        policies = _policies_from_info(info, effective_levels(config, defaults))
-        settings = _scope(config)
-        tags = dict(stack_tags or {})
-        for si in inputs:
-            pack.configure_stack(stack=si.stack, project=si.project, organization=organization,
-                                 dry_run=si.kind != "export", tags=tags)
-            progress.start(len(si.resources), si.label)
-            diags = evaluate(pack, si, progress)
-            progress.done()
-            stack_reports.append(classify(si, policies, diags, _in_scope_fn(settings, tags)))
-        analyzer_version = info.version
-        pack_name = info.name
+        session = Session(server, policy_config or {}, where, stack_tags, organization)
+        stack_reports = [session.scan_stack(si, progress) for si in inputs]
     finally:
         server.stop()
-    return ScanReport(pack_name=pack_name, pack_version=pack_version(), analyzer_version=analyzer_version,
-                      generated_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-                      duration=round(time.perf_counter() - started, 3), policies=policies, stacks=stack_reports,
-                      policy_config=policy_config_meta, stack_tags=dict(stack_tags or {}), preview=preview)
+    return session.report(stack_reports, started, policy_config_meta, preview)
+
+
+# --------------------------------------------------------------------------- many stacks
+# ``scan --jobs N``: each worker process owns one pack process (one Session) and loads, evaluates
+# and classifies whole inputs; the parent only labels them and assembles the report in input
+# order, so the report is the serial one apart from timing.
+_WORKER: Dict[str, Any] = {}
+
+
+def _worker_init(options: Dict[str, Any]) -> None:
+    import signal
+    from multiprocessing import util
+    from hipaa_policies import registry
+    from hipaa_policies.cli.scan import inputs
+    from hipaa_policies.client.pack_server import PackServer
+    registry.load()
+    inputs.MAX_INPUT_BYTES = options["max_input_bytes"]
+    _WORKER.update(options=options, session=None, error=None)
+    try:
+        _WORKER["server"] = PackServer(options.get("pack_dir")).launch()  # starts while the first input loads
+    except Exception as e:
+        _WORKER["error"] = f"cannot start the policy pack: {' '.join(str(e).split())[:400]}"
+        return
+
+    def stop(*_args: Any) -> None:
+        server = _WORKER.pop("server", None)
+        if server is not None:
+            server.stop()
+
+    def terminated(*_args: Any) -> None:  # Pool.terminate(): take the pack process along
+        stop()
+        os._exit(1)
+
+    signal.signal(signal.SIGTERM, terminated)
+    util.Finalize(None, stop, exitpriority=10)
+
+
+def _worker_scan(index: int, target: str) -> Tuple[str, Any]:
+    """("ok", (StackReport, pack name, analyzer version, policies)) | ("input", message) |
+    ("config", message) for one input."""
+    from hipaa_policies.cli.scan import inputs
+    opts = _WORKER["options"]
+    try:
+        si = inputs.load(target, stack=opts["stack"], overrides=opts["overrides"], preview=opts["preview"])
+    except InputError as e:
+        return "input", str(e)
+    if _WORKER["error"]:
+        return "config", _WORKER["error"]
+    if _WORKER["session"] is None:
+        try:
+            _WORKER["session"] = Session(_WORKER["server"], opts["config"], opts["where"], opts["stack_tags"],
+                                         opts["organization"])
+        except InputError as e:
+            _WORKER["error"] = str(e)
+            return "config", str(e)
+    session = _WORKER["session"]
+    inputs.label_inputs([si])
+    report = session.scan_stack(si, Progress())
+    si.resources = []  # evaluated: the parent needs the report, not the resources
+    return "ok", (report, session.pack_name, session.analyzer_version, session.policies)
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def scan_parallel(targets: Sequence[str], *, jobs: int, stack: Optional[str] = None,
+                  overrides: Optional[Mapping[str, str]] = None, preview: bool = False,
+                  policy_config: Optional[Mapping[str, Any]] = None,
+                  policy_config_meta: Optional[Dict[str, Any]] = None,
+                  stack_tags: Optional[Mapping[str, str]] = None, progress: Optional[Progress] = None,
+                  organization: str = "organization", pack_dir: Optional[Path] = None,
+                  max_input_bytes: Optional[int] = None) -> ScanReport:
+    """Load and evaluate ``targets`` in ``jobs`` worker processes (one pack each).  Errors are the
+    serial scan's: the first unreadable input in order, else the pack's rejection of the config."""
+    import multiprocessing
+    from hipaa_policies.cli.scan import inputs
+    progress = progress or Progress()
+    started = time.perf_counter()
+    options = {"stack": stack, "overrides": dict(overrides or {}), "preview": preview,
+               "config": dict(policy_config or {}), "where": (policy_config_meta or {}).get("path", "policy config"),
+               "stack_tags": dict(stack_tags or {}), "organization": organization,
+               "pack_dir": str(pack_dir) if pack_dir else None,
+               "max_input_bytes": inputs.MAX_INPUT_BYTES if max_input_bytes is None else max_input_bytes}
+    ctx = multiprocessing.get_context("spawn")  # no fork of a process that may hold gRPC threads
+    pool = ctx.Pool(processes=max(1, min(jobs, len(targets))), initializer=_worker_init, initargs=(options,))
+    try:
+        pending = [pool.apply_async(_worker_scan, (i, t)) for i, t in enumerate(targets)]
+        progress.start(len(targets), f"{len(targets)} stacks")
+        outcomes: List[Any] = []
+        config_error: Optional[str] = None
+        for job in pending:
+            kind, value = job.get()
+            if kind == "input":
+                raise InputError(value)
+            if kind == "config":
+                config_error = config_error or value
+            outcomes.append(value)
+            progress.advance(1)
+        progress.done()
+        if config_error:
+            raise InputError(config_error)
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+    stacks = [o[0] for o in outcomes]
+    inputs.label_inputs([s.input for s in stacks])  # labels over all inputs, as the serial scan
+    for s in stacks:
+        for r in s.results:
+            if r.stack != s.input.label:
+                r.stack = s.input.label
+    _, pack_name, analyzer_version, policies = outcomes[0]
+    return _report(pack_name, analyzer_version, policies, stacks, started, policy_config_meta,
+                   dict(stack_tags or {}), preview)
 
 
 def _rpc_detail(e: Any) -> str:
