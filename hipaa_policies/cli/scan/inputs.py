@@ -157,21 +157,33 @@ def detect(data: Any) -> Optional[str]:
 
 
 class _Resources:
-    """Resources of one JSON input as they stream in: validated, de-duplicated, encoded once."""
+    """Resources of one JSON input as they stream in: validated, de-duplicated, encoded once.
+
+    Problems are kept, not raised, until the whole document has parsed, so a file reports them
+    in the order a whole-document read would: malformed JSON first, then what it is, then an
+    element that is not an object, then a resource without a valid type and URN."""
 
     def __init__(self, where: str) -> None:
         self.where = where
         self.out: List[ExportResource] = []
         self.seen: set = set()
+        self.shape_error: Optional[str] = None
+        self.resource_error: Optional[str] = None
+
+    def raise_problems(self) -> None:
+        problem = self.shape_error or self.resource_error
+        if problem:
+            raise InputError(f"{self.where}: {problem}")
 
     def add(self, state: Mapping[str, Any], props: Dict[str, Any]) -> None:
         from hipaa_policies.runtime.fast_servicer import encode_record
         type_, urn = state.get("type"), state.get("urn")
         if not isinstance(type_, str) or not isinstance(urn, str) or not urn.startswith("urn:pulumi:"):
-            raise InputError(f"{self.where}: a resource has no valid type and urn")
+            self.resource_error = self.resource_error or "a resource has no valid type and urn"
+            return
         if _skip_type(type_) or state.get("custom") is False or state.get("delete") is True:
             return
-        if urn in self.seen:
+        if urn in self.seen or self.shape_error or self.resource_error:
             return
         self.seen.add(urn)
         parent = state.get("parent")
@@ -181,21 +193,24 @@ class _Resources:
                                    _str_list(state.get("dependencies")), _prop_deps(state.get("propertyDependencies")),
                                    props)
         except (ValueError, TypeError, RecursionError) as e:
-            raise InputError(f"{self.where}: properties of {urn} cannot be read: {e}") from None
+            self.resource_error = f"properties of {urn} cannot be read: {e}"
+            return
         self.out.append(ExportResource(type_, urn, name, record))
 
     def add_step(self, i: int, step: Any) -> None:
         if not isinstance(step, dict):
-            raise InputError(f"{self.where}: steps[{i}] is not an object")
+            self.shape_error = self.shape_error or f"steps[{i}] is not an object"
+            return
         if step.get("op") in ("delete", "discard", "remove-pending-replace", "read-discard"):
             return
         new = step.get("newState")
         if isinstance(new, dict):
             self.add(new, _props(new.get("inputs")))
 
-    def add_export(self, i: int, r: Any, what: str = "deployment.resources") -> None:
+    def add_export(self, i: int, r: Any) -> None:
         if not isinstance(r, dict):
-            raise InputError(f"{self.where}: {what}[{i}] is not an object")
+            self.shape_error = self.shape_error or f"deployment.resources[{i}] is not an object"
+            return
         # The deployed state: inputs overlaid with the provider's outputs (which include
         # defaults the provider applied) and the physical id, as a policy would want it.
         props = _props(r.get("inputs"))
@@ -454,7 +469,7 @@ def load_json(path: Path) -> StackInput:
             data = stream.document({
                 ("steps",): steps.add_step,
                 ("deployment", "resources"): exports.add_export,
-                ("resources",): lambda i, r: standalone.add_export(i, r, "deployment.resources")})
+                ("resources",): standalone.add_export})
     except OSError as e:
         raise InputError(f"{where}: cannot read: {e.strerror or e}") from None
     except RecursionError:
@@ -482,6 +497,7 @@ def load_json(path: Path) -> StackInput:
         if resources and not isinstance(resources, _Streamed):
             for i, r in enumerate(resources):
                 found.add_export(i, r)
+    found.raise_problems()
     resources = found.out
     if not resources:
         what = "preview" if kind == PREVIEW else "stack export"

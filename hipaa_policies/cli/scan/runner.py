@@ -620,8 +620,7 @@ def scan(inputs: Sequence[StackInput], *, policy_config: Optional[Mapping[str, A
 _WORKER: Dict[str, Any] = {}
 
 
-def _worker_init(options: Dict[str, Any]) -> None:
-    import signal
+def _worker_init(options: Dict[str, Any], pack_pids: Any) -> None:
     from multiprocessing import util
     from hipaa_policies import registry
     from hipaa_policies.cli.scan import inputs
@@ -630,22 +629,36 @@ def _worker_init(options: Dict[str, Any]) -> None:
     inputs.MAX_INPUT_BYTES = options["max_input_bytes"]
     _WORKER.update(options=options, session=None, error=None)
     try:
-        _WORKER["server"] = PackServer(options.get("pack_dir")).launch()  # starts while the first input loads
+        server = _WORKER["server"] = PackServer(options.get("pack_dir")).launch()  # starts while the input loads
     except Exception as e:
         _WORKER["error"] = f"cannot start the policy pack: {' '.join(str(e).split())[:400]}"
         return
+    pack_pids.put(server.proc.pid)  # the parent kills it if this worker is terminated
 
-    def stop(*_args: Any) -> None:
+    def stop() -> None:
         server = _WORKER.pop("server", None)
         if server is not None:
             server.stop()
+    util.Finalize(None, stop, exitpriority=10)  # a worker that ends normally stops its pack
 
-    def terminated(*_args: Any) -> None:  # Pool.terminate(): take the pack process along
-        stop()
-        os._exit(1)
 
-    signal.signal(signal.SIGTERM, terminated)
-    util.Finalize(None, stop, exitpriority=10)
+def _kill_packs(pack_pids: Any) -> None:
+    """Kill the pack processes of terminated workers (a pid is checked to still be a pack)."""
+    import signal
+    procfs = os.path.isdir("/proc/self")
+    while not pack_pids.empty():
+        pid = pack_pids.get()
+        if procfs:
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if b"pulumi.policy" not in f.read():
+                        continue
+            except OSError:  # gone already
+                continue
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def _worker_scan(index: int, target: str) -> Tuple[str, Any]:
@@ -699,7 +712,10 @@ def scan_parallel(targets: Sequence[str], *, jobs: int, stack: Optional[str] = N
                "pack_dir": str(pack_dir) if pack_dir else None,
                "max_input_bytes": inputs.MAX_INPUT_BYTES if max_input_bytes is None else max_input_bytes}
     ctx = multiprocessing.get_context("spawn")  # no fork of a process that may hold gRPC threads
-    pool = ctx.Pool(processes=max(1, min(jobs, len(targets))), initializer=_worker_init, initargs=(options,))
+    pack_pids = ctx.SimpleQueue()
+    pool = ctx.Pool(processes=max(1, min(jobs, len(targets))), initializer=_worker_init,
+                    initargs=(options, pack_pids))
+    finished = False
     try:
         pending = [pool.apply_async(_worker_scan, (i, t)) for i, t in enumerate(targets)]
         progress.start(len(targets), f"{len(targets)} stacks")
@@ -716,10 +732,14 @@ def scan_parallel(targets: Sequence[str], *, jobs: int, stack: Optional[str] = N
         progress.done()
         if config_error:
             raise InputError(config_error)
-        pool.close()
+        finished = True
     finally:
-        pool.terminate()
+        if finished:
+            pool.close()  # workers stop their packs as they exit
+        else:
+            pool.terminate()  # an error, --timeout or ^C: workers are killed where they are ...
         pool.join()
+        _kill_packs(pack_pids)  # ... and so are their packs
     stacks = [o[0] for o in outcomes]
     inputs.label_inputs([s.input for s in stacks])  # labels over all inputs, as the serial scan
     for s in stacks:
