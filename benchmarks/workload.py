@@ -765,3 +765,27 @@ def checked_share(resources: Sequence[Dict[str, Any]]) -> Tuple[int, int]:
     from hipaa_policies.registry import policies
     checked = {t for p in policies() if p.kind == "resource" for t in p.resource_types}
     return sum(1 for r in resources if r["type"] in checked), len(resources)
+
+
+# --------------------------------------------------------------------------- light resources
+def light(n_resources: int) -> List[Res]:
+    """A stack of resources with a few properties each and no links (subnets, attachments, log
+    groups, queues...): the scan's floor is parsing the JSON and the checks themselves."""
+    kinds = [
+        ("aws:ec2/subnet:Subnet", lambda i: {"vpcId": f"vpc-{i // 50:08x}", "cidrBlock": f"10.{i % 250}.{i % 200}.0/24",
+                                            "availabilityZone": f"{REGION}a"}),
+        ("aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+         lambda i: {"role": f"role-{i}", "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}),
+        ("aws:ec2/routeTableAssociation:RouteTableAssociation",
+         lambda i: {"subnetId": f"subnet-{i:08x}", "routeTableId": f"rtb-{i // 20:08x}"}),
+        ("aws:cloudwatch/logGroup:LogGroup", lambda i: {"name": f"/app/{i}", "retentionInDays": 2557.0}),
+        ("aws:sqs/queue:Queue", lambda i: {"name": f"q-{i}", "sqsManagedSseEnabled": True}),
+        ("aws:sns/topicSubscription:TopicSubscription",
+         lambda i: {"topic": f"arn:aws:sns:{REGION}:{ACCOUNT}:t-{i // 10}", "protocol": "sqs",
+                    "endpoint": f"arn:aws:sqs:{REGION}:{ACCOUNT}:q-{i}"}),
+    ]
+    out = []
+    for i in range(n_resources):
+        type_, props = kinds[i % len(kinds)]
+        out.append(Res(type_, f"light-{i}", props(i)))
+    return out

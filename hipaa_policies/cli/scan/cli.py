@@ -211,18 +211,22 @@ def run(args: argparse.Namespace) -> int:
             return _scan_and_report(args, server, targets, formats, file_formats, out_dir, overrides,
                                     stack_tags, config, config_meta)
         finally:
-            server.stop()
+            from hipaa_policies.cli.scan.runner import stop_pack
+            stop_pack(server)
 
 
 def _scan_and_report(args, server, targets, formats, file_formats, out_dir, overrides, stack_tags,
                      config, config_meta) -> int:
+    import os
     from hipaa_policies.cli.scan import inputs as inputs_mod
-    from hipaa_policies.cli.scan.reports import text
-    from hipaa_policies.cli.scan.runner import scan, scan_parallel
+    from hipaa_policies.cli.scan.runner import Progress, scan, scan_parallel
     loaded = []
-    console = text.stderr_console()
+    console, progress = None, Progress()
+    if not args.no_progress and (sys.stderr.isatty() or os.environ.get("FORCE_COLOR")):  # Rich only for a terminal
+        from hipaa_policies.cli.scan.reports import text
+        console = text.stderr_console()
+        progress = text.ProgressBar(console)
     if server is None:  # --jobs: workers load and evaluate
-        progress = text.ProgressBar(console, enabled=not args.no_progress)
         report = scan_parallel(targets, jobs=args.jobs, stack=args.stack, overrides=overrides, preview=args.preview,
                                policy_config=config, policy_config_meta=config_meta, stack_tags=stack_tags,
                                progress=progress, organization=args.organization,
@@ -231,12 +235,11 @@ def _scan_and_report(args, server, targets, formats, file_formats, out_dir, over
     for t in targets:
         started = time.perf_counter()
         si = inputs_mod.load(t, stack=args.stack, overrides=overrides, preview=args.preview)
-        if console.is_terminal and not args.no_progress and time.perf_counter() - started > 1.0:
+        if console is not None and console.is_terminal and time.perf_counter() - started > 1.0:
             console.print(f"[dim]loaded {t}: {len(si.resources)} resources[/dim]")
         loaded.append(si)
     inputs_mod.label_inputs(loaded)
 
-    progress = text.ProgressBar(console, enabled=not args.no_progress)
     report = scan(loaded, policy_config=config, policy_config_meta=config_meta, stack_tags=stack_tags,
                   progress=progress, organization=args.organization, preview=args.preview, server=server)
     return _write_reports(report, formats, file_formats, out_dir)
