@@ -89,8 +89,15 @@ def _size(text: str) -> int:
     return value
 
 
+def default_jobs() -> int:
+    import os
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
 def _add_scale_options(p: argparse.ArgumentParser) -> None:
-    from hipaa_policies.cli.scan.runner import default_jobs
     p.add_argument("--jobs", "-j", type=_positive(int), default=default_jobs(), metavar="N",
                    help="inputs scanned in parallel, one pack process per worker (default: the number of "
                         "cores, %(default)s here; 1 = serial). The report is the serial one")

@@ -695,13 +695,6 @@ def _worker_scan(index: int, target: str) -> Tuple[str, Any]:
     return "ok", (report, session.pack_name, session.analyzer_version, session.policies)
 
 
-def default_jobs() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
 def scan_parallel(targets: Sequence[str], *, jobs: int, stack: Optional[str] = None,
                   overrides: Optional[Mapping[str, str]] = None, preview: bool = False,
                   policy_config: Optional[Mapping[str, Any]] = None,
