@@ -77,47 +77,72 @@ def arn_of(r: Res) -> str:
 
 
 # --------------------------------------------------------------------------- the description
-def singletons() -> List[Res]:
-    trail_bucket = Res("aws:s3/bucket:Bucket", "audit-trail-logs",
-                       {"bucket": "acme-audit-trail-logs", "forceDestroy": False,
+def singletons(prefix: str = "") -> List[Res]:
+    """Account-level resources; ``prefix`` makes every name unique (independent copies of a stack)."""
+    a = prefix
+    trail_bucket = Res("aws:s3/bucket:Bucket", f"{a}audit-trail-logs",
+                       {"bucket": f"acme-{a}audit-trail-logs", "forceDestroy": False,
                         "tags": _tags("audit", "none")}, "AWS::S3::Bucket")
     return [
         trail_bucket,
         Res("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-            "audit-trail-logs-sse",
-            {"bucket": Ref("audit-trail-logs"),
+            f"{a}audit-trail-logs-sse",
+            {"bucket": Ref(f"{a}audit-trail-logs"),
              "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms",
-                                                                "kmsMasterKeyId": Ref("audit-key", "arn")},
+                                                                "kmsMasterKeyId": Ref(f"{a}audit-key", "arn")},
                         "bucketKeyEnabled": True}]}),
-        Res("aws:kms/key:Key", "audit-key",
+        Res("aws:kms/key:Key", f"{a}audit-key",
             {"description": "CloudTrail and log encryption", "enableKeyRotation": True,
              "deletionWindowInDays": 30.0, "keyUsage": "ENCRYPT_DECRYPT",
              "policy": json.dumps(_key_policy()), "tags": _tags("audit", "none")}, "AWS::KMS::Key"),
-        Res("aws:cloudwatch/logGroup:LogGroup", "audit-trail",
-            {"name": "/aws/cloudtrail/audit", "retentionInDays": 2557.0, "kmsKeyId": Ref("audit-key", "arn"),
+        Res("aws:cloudwatch/logGroup:LogGroup", f"{a}audit-trail",
+            {"name": f"/aws/cloudtrail/{a}audit", "retentionInDays": 2557.0, "kmsKeyId": Ref(f"{a}audit-key", "arn"),
              "tags": _tags("audit", "none")}, "AWS::Logs::LogGroup"),
-        Res("aws:cloudtrail/trail:Trail", "audit",
-            {"name": "audit", "s3BucketName": Ref("audit-trail-logs"), "isMultiRegionTrail": True,
+        Res("aws:cloudtrail/trail:Trail", f"{a}audit",
+            {"name": f"{a}audit", "s3BucketName": Ref(f"{a}audit-trail-logs"), "isMultiRegionTrail": True,
              "includeGlobalServiceEvents": True, "enableLogFileValidation": True,
-             "kmsKeyId": Ref("audit-key", "arn"), "cloudWatchLogsGroupArn": Ref("audit-trail", "arn"),
+             "kmsKeyId": Ref(f"{a}audit-key", "arn"), "cloudWatchLogsGroupArn": Ref(f"{a}audit-trail", "arn"),
              "enableLogging": True, "tags": _tags("audit", "none")}, "AWS::CloudTrail::Trail"),
-        Res("aws:cfg/recorder:Recorder", "config",
-            {"name": "default", "roleArn": f"arn:aws:iam::{ACCOUNT}:role/aws-config",
+        # CIS-style security alarms on the trail's log group (cloudwatch-security-alarms joins them)
+        Res("aws:sns/topic:Topic", f"{a}security-alerts",
+            {"name": f"{a}security-alerts", "kmsMasterKeyId": Ref(f"{a}audit-key", "arn"),
+             "tags": _tags("audit", "none")}, "AWS::SNS::Topic"),
+        *_security_alarm(a, "unauthorized-api-calls", "UnauthorizedAPICalls",
+                         '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }'),
+        *_security_alarm(a, "console-signin-failures", "ConsoleSigninFailures",
+                         '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }'),
+        Res("aws:cfg/recorder:Recorder", f"{a}config",
+            {"name": f"{a}default", "roleArn": f"arn:aws:iam::{ACCOUNT}:role/aws-config",
              "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True}},
             "AWS::Config::ConfigurationRecorder"),
-        Res("aws:cfg/deliveryChannel:DeliveryChannel", "config",
-            {"name": "default", "s3BucketName": Ref("audit-trail-logs")}, "AWS::Config::DeliveryChannel"),
-        Res("aws:cfg/recorderStatus:RecorderStatus", "config-status",
-            {"name": "default", "isEnabled": True}),
-        Res("aws:guardduty/detector:Detector", "guardduty",
+        Res("aws:cfg/deliveryChannel:DeliveryChannel", f"{a}config",
+            {"name": f"{a}default", "s3BucketName": Ref(f"{a}audit-trail-logs")}, "AWS::Config::DeliveryChannel"),
+        Res("aws:cfg/recorderStatus:RecorderStatus", f"{a}config-status",
+            {"name": f"{a}default", "isEnabled": True}),
+        Res("aws:guardduty/detector:Detector", f"{a}guardduty",
             {"enable": True, "findingPublishingFrequency": "FIFTEEN_MINUTES"}, "AWS::GuardDuty::Detector"),
-        Res("aws:securityhub/account:Account", "securityhub",
+        Res("aws:securityhub/account:Account", f"{a}securityhub",
             {"enableDefaultStandards": True, "autoEnableControls": True}, "AWS::SecurityHub::Hub"),
-        Res("aws:iam/accountPasswordPolicy:AccountPasswordPolicy", "passwords",
+        Res("aws:iam/accountPasswordPolicy:AccountPasswordPolicy", f"{a}passwords",
             {"minimumPasswordLength": 14.0, "requireLowercaseCharacters": True, "requireUppercaseCharacters": True,
              "requireNumbers": True, "requireSymbols": True, "passwordReusePrevention": 24.0,
              "maxPasswordAge": 90.0, "allowUsersToChangePassword": True}),
-        Res("aws:ebs/encryptionByDefault:EncryptionByDefault", "ebs-default", {"enabled": True}),
+        Res("aws:ebs/encryptionByDefault:EncryptionByDefault", f"{a}ebs-default", {"enabled": True}),
+    ]
+
+
+def _security_alarm(a: str, key: str, metric: str, pattern: str) -> List[Res]:
+    """A metric filter on the trail's log group and an alarm on its metric that notifies the security topic."""
+    return [
+        Res("aws:cloudwatch/logMetricFilter:LogMetricFilter", f"{a}{key}",
+            {"name": f"{a}{key}", "logGroupName": Ref(f"{a}audit-trail", "name"), "pattern": pattern,
+             "metricTransformation": {"name": f"{a}{metric}", "namespace": "CISBenchmark", "value": "1"}},
+            "AWS::Logs::MetricFilter"),
+        Res("aws:cloudwatch/metricAlarm:MetricAlarm", f"{a}{key}-alarm",
+            {"name": f"{a}{key}", "comparisonOperator": "GreaterThanOrEqualToThreshold", "evaluationPeriods": 1.0,
+             "metricName": f"{a}{metric}", "namespace": "CISBenchmark", "period": 300.0, "statistic": "Sum",
+             "threshold": 1.0, "alarmActions": [Ref(f"{a}security-alerts", "arn")], "tags": _tags("audit", "none")},
+            "AWS::CloudWatch::Alarm"),
     ]
 
 
@@ -135,9 +160,10 @@ def _key_policy() -> Dict[str, Any]:
          "Resource": "*"}]}
 
 
-def unit(i: int) -> List[Res]:
-    """One workload; ``i`` picks its name, its compliance gaps and whether it is preview-shaped."""
-    p = f"svc{i:04d}"
+def unit(i: int, prefix: str = "") -> List[Res]:
+    """One workload; ``i`` picks its name, its compliance gaps and whether it is preview-shaped;
+    ``prefix`` (of the names) makes independent copies of a stack."""
+    p = f"{prefix}svc{i:04d}"
     good = i % 3 != 0          # one unit in three has gaps
     preview = i % 2 == 1       # half the units are not deployed yet
     cls = "phi" if i % 4 != 3 else "internal"
@@ -198,7 +224,7 @@ def unit(i: int) -> List[Res]:
             {"bucket": Ref(f"{p}-records"), "blockPublicAcls": True, "blockPublicPolicy": True,
              "ignorePublicAcls": True, "restrictPublicBuckets": good}),
         Res("aws:s3/bucketLogging:BucketLogging", f"{p}-records-logging",
-            {"bucket": Ref(f"{p}-records"), "targetBucket": Ref("audit-trail-logs"),
+            {"bucket": Ref(f"{p}-records"), "targetBucket": Ref(f"{prefix}audit-trail-logs"),
              "targetPrefix": f"s3/{p}/"}),
         Res("aws:s3/bucketPolicy:BucketPolicy", f"{p}-records-policy",
             {"bucket": Ref(f"{p}-records"), "policy": json.dumps({"Version": "2012-10-17", "Statement": [
@@ -292,7 +318,7 @@ def unit(i: int) -> List[Res]:
             {"name": f"{p}-alb"[:32], "loadBalancerType": "application", "internal": False,
              "subnets": [Ref(f"{p}-subnet-a"), Ref(f"{p}-subnet-b")], "securityGroups": [Ref(f"{p}-app-sg")],
              "dropInvalidHeaderFields": good, "enableDeletionProtection": True, "idleTimeout": 60.0,
-             "accessLogs": {"bucket": "acme-audit-trail-logs", "enabled": good, "prefix": f"alb/{p}"},
+             "accessLogs": {"bucket": f"acme-{prefix}audit-trail-logs", "enabled": good, "prefix": f"alb/{p}"},
              "tags": tags}, "AWS::ElasticLoadBalancingV2::LoadBalancer"),
         Res("aws:lb/targetGroup:TargetGroup", f"{p}-tg",
             {"name": f"{p}-tg"[:32], "port": 443.0, "protocol": "HTTPS", "targetType": "lambda" if False else "ip",
@@ -336,14 +362,24 @@ def _assume(service: str) -> Dict[str, Any]:
                                                     "Action": "sts:AssumeRole"}]}
 
 
-def description(n_resources: int) -> List[Res]:
+def description(n_resources: int, prefix: str = "") -> List[Res]:
     """A stack of exactly ``n_resources`` resources (singletons first, then whole units, the last cut)."""
-    out = singletons()
+    out = singletons(prefix)
     i = 0
     while len(out) < n_resources:
-        out.extend(unit(i))
+        out.extend(unit(i, prefix))
         i += 1
     return out[:n_resources]
+
+
+def copies(n_copies: int, n_resources: int = 1000) -> List[Res]:
+    """``n_copies`` independent copies of ``description(n_resources)`` in one stack (as when several
+    accounts' stacks are consolidated): every name, URN and physical name differs between copies,
+    so nothing joins across them.  Copy 0 is ``description(n_resources)`` itself."""
+    out: List[Res] = []
+    for k in range(n_copies):
+        out.extend(description(n_resources, f"c{k}-" if k else ""))
+    return out
 
 
 # --------------------------------------------------------------------------- engine shape
@@ -574,8 +610,14 @@ def cloudformation(resources: Sequence[Res]) -> Dict[str, Any]:
             props = {"AlarmName": p["name"], "ComparisonOperator": p["comparisonOperator"],
                      "EvaluationPeriods": int(p["evaluationPeriods"]), "MetricName": p["metricName"],
                      "Namespace": p["namespace"], "Period": int(p["period"]), "Statistic": p["statistic"],
-                     "Threshold": p["threshold"], "Dimensions": [{"Name": "FunctionName", "Value": p["dimensions"]["FunctionName"]}],
-                     "AlarmActions": _cfn_value(p["alarmActions"])}
+                     "Threshold": p["threshold"], "AlarmActions": _cfn_value(p["alarmActions"])}
+            if "dimensions" in p:
+                props["Dimensions"] = [{"Name": k, "Value": v} for k, v in p["dimensions"].items()]
+        elif t == "AWS::Logs::MetricFilter":
+            m = p["metricTransformation"]
+            props = {"FilterName": p["name"], "LogGroupName": _cfn_value(p["logGroupName"]),
+                     "FilterPattern": p["pattern"], "MetricTransformations": [
+                         {"MetricName": m["name"], "MetricNamespace": m["namespace"], "MetricValue": m["value"]}]}
         elif t == "AWS::SQS::Queue":
             props = {"QueueName": p["name"], "MessageRetentionPeriod": int(p["messageRetentionSeconds"]),
                      "VisibilityTimeout": int(p["visibilityTimeoutSeconds"]),
@@ -723,3 +765,27 @@ def checked_share(resources: Sequence[Dict[str, Any]]) -> Tuple[int, int]:
     from hipaa_policies.registry import policies
     checked = {t for p in policies() if p.kind == "resource" for t in p.resource_types}
     return sum(1 for r in resources if r["type"] in checked), len(resources)
+
+
+# --------------------------------------------------------------------------- light resources
+def light(n_resources: int) -> List[Res]:
+    """A stack of resources with a few properties each and no links (subnets, attachments, log
+    groups, queues...): the scan's floor is parsing the JSON and the checks themselves."""
+    kinds = [
+        ("aws:ec2/subnet:Subnet", lambda i: {"vpcId": f"vpc-{i // 50:08x}", "cidrBlock": f"10.{i % 250}.{i % 200}.0/24",
+                                            "availabilityZone": f"{REGION}a"}),
+        ("aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+         lambda i: {"role": f"role-{i}", "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}),
+        ("aws:ec2/routeTableAssociation:RouteTableAssociation",
+         lambda i: {"subnetId": f"subnet-{i:08x}", "routeTableId": f"rtb-{i // 20:08x}"}),
+        ("aws:cloudwatch/logGroup:LogGroup", lambda i: {"name": f"/app/{i}", "retentionInDays": 2557.0}),
+        ("aws:sqs/queue:Queue", lambda i: {"name": f"q-{i}", "sqsManagedSseEnabled": True}),
+        ("aws:sns/topicSubscription:TopicSubscription",
+         lambda i: {"topic": f"arn:aws:sns:{REGION}:{ACCOUNT}:t-{i // 10}", "protocol": "sqs",
+                    "endpoint": f"arn:aws:sqs:{REGION}:{ACCOUNT}:q-{i}"}),
+    ]
+    out = []
+    for i in range(n_resources):
+        type_, props = kinds[i % len(kinds)]
+        out.append(Res(type_, f"light-{i}", props(i)))
+    return out

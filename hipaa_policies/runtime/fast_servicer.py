@@ -13,6 +13,11 @@ policies that dominates a preview.  :class:`FastServicer` subclasses the SDK's p
 * validates policy configuration strictly in ``Configure`` (an error names policy and key),
 * reports unverified values, exemptions and void exemptions as advisory diagnostics.
 
+It also serves the scanner's batch (``hipaa_policies.Scan``: ``Add``/``Finish``, see
+:func:`encode_batch`) beside ``pulumirpc.Analyzer`` in the same process: the same policy loops
+(``_analyze_resource``, ``_analyze_stack``) on whole chunks of a stack per call, so an offline
+scan is not one gRPC round trip per resource.
+
 Everything else (``GetAnalyzerInfo``, ``Remediate``, server start-up) stays the SDK's.
 :func:`install` checks the SDK's shape first; if it changed, the plain path runs instead (same
 engine, slower) and a warning names what is missing.  ``tests/test_fast_servicer.py`` fails
@@ -20,9 +25,11 @@ loudly when the shape changes and checks both paths agree.
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
+import threading
 from typing import Any, Dict, List, Optional
 
 from hipaa_policies.core.diagnostics import wire_message
@@ -66,6 +73,69 @@ def _value(v: Any) -> Any:
     return None
 
 
+@contextlib.contextmanager
+def _no_cyclic_gc():
+    """A 10,000-resource stack allocates a few hundred thousand short-lived, acyclic containers;
+    the cyclic collector would scan the whole heap several times over for nothing, so it waits
+    until the call ends (it runs then if garbage is due)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+# --------------------------------------------------------------------------- the scan batch
+# `hipaa-policies scan` evaluates a whole stack with two methods served beside pulumirpc.Analyzer
+# by the same pack process and the same servicer.  Requests are bytes: ``ScanAdd`` is a header
+# line ``<session> <sequence number>`` then a JSON array of records
+# ``[type, urn, name, parent, dependencies, propertyDependencies, properties]`` (JSON: decoded in
+# C, where a protobuf Struct is built in Python); ``ScanFinish`` is the session.  Responses are
+# serialised ``AnalyzeResponse`` messages with the diagnostics ``Analyze`` (each added resource)
+# and ``AnalyzeStack`` (all of them, in order) give.
+SCAN_SERVICE = "hipaa_policies.Scan"
+SCAN_ADD = f"/{SCAN_SERVICE}/Add"
+SCAN_FINISH = f"/{SCAN_SERVICE}/Finish"
+
+
+def encode_batch(session: str, seq: int, records: List[bytes]) -> bytes:
+    """A ``ScanAdd`` request from records already JSON-encoded (see :func:`encode_record`)."""
+    return b"%s %d\n[%s]" % (session.encode(), seq, b",".join(records))
+
+
+def encode_record(type_: str, urn: str, name: str, parent: str, dependencies: List[str],
+                  property_dependencies: Dict[str, List[str]], properties: Dict[str, Any]) -> bytes:
+    """One resource of a ``ScanAdd`` request (compact JSON, ASCII)."""
+    import json
+    return json.dumps([type_, urn, name, parent or "", dependencies, property_dependencies, properties],
+                      separators=(",", ":")).encode()
+
+
+def _add_scan_service(servicer: Any, server: Any) -> None:
+    import grpc
+    handlers = {"Add": grpc.unary_unary_rpc_method_handler(servicer.ScanAdd),
+                "Finish": grpc.unary_unary_rpc_method_handler(servicer.ScanFinish)}
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SCAN_SERVICE, handlers),))
+
+
+class _GrpcModuleWithScan:
+    """Stands in for ``pulumi_policy.policy.analyzer_pb2_grpc``: registers the Analyzer service as
+    the SDK does, then the scan batch beside it when the servicer has it."""
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+    def add_AnalyzerServicer_to_server(self, servicer: Any, server: Any) -> None:
+        self._module.add_AnalyzerServicer_to_server(servicer, server)
+        if hasattr(servicer, "ScanAdd"):
+            _add_scan_service(servicer, server)
+
+
 def shape_problems() -> List[str]:
     """What the SDK lacks that FastServicer needs (empty: compatible)."""
     try:
@@ -78,6 +148,9 @@ def shape_problems() -> List[str]:
     # defined by the SDK class itself: the generated base's stubs (which answer UNIMPLEMENTED) do not count
     problems = [f"_PolicyAnalyzerServicer.{m} is gone" for m in _REQUIRED_METHODS
                 if not callable(vars(base).get(m))]
+    grpc_module = getattr(sdk, "analyzer_pb2_grpc", None)
+    if not callable(getattr(grpc_module, "add_AnalyzerServicer_to_server", None)):
+        problems.append("pulumi_policy.policy.analyzer_pb2_grpc.add_AnalyzerServicer_to_server is gone")
     try:
         from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
         probe = base("probe", "0.0.1", [ResourceValidationPolicy("probe", "probe", lambda a, r: None)],
@@ -116,6 +189,8 @@ def make_class():
                     self._stack_policies.append(p)
             self._resolved: Dict[str, Dict[str, Any]] = {}
             self._settings = Settings()
+            self._scan_lock = threading.Lock()
+            self._scan_sessions: Dict[str, Dict[int, List[Resource]]] = {}
             self._resolve_all({})
             # Start-up is over (modules, registry, policies): move what it allocated out of the
             # cyclic collector's sight, so collections during analysis scan only new objects.
@@ -199,50 +274,85 @@ def make_class():
             return EnforcementLevel.MANDATORY if level == EnforcementLevel.REMEDIATE else level
 
         # -- analysis --------------------------------------------------------------------------
+        # Analyze and AnalyzeStack are thin wrappers: the policies run in _analyze_resource and
+        # _analyze_stack, which the scan batch (below) calls too, so both give the same diagnostics.
         def Analyze(self, request, _context):
             self._runtime_settings()
             response = proto.AnalyzeResponse()
-            candidates = self._by_type.get(request.type)
-            if not candidates:
-                return response
-            resource = Resource(request.type, lazy_struct(request.properties), request.urn, request.name)
-            ctx = self._ctx()
-            for policy in candidates:
+            if request.type in self._by_type:
+                self._analyze_resource(Resource(request.type, lazy_struct(request.properties), request.urn,
+                                                request.name), response, self._ctx())
+            return response
+
+        def _analyze_resource(self, resource: Resource, response, ctx) -> None:
+            """The resource policies registered for the resource's type, diagnostics into ``response``."""
+            for policy in self._by_type.get(resource.type, ()):
                 level = self._level(policy)
                 if level is None:
                     continue
                 spec = self._specs[policy.name]
                 self._append(response, policy, level,
                              engine.run_resource(spec, resource, self._resolved[policy.name], ctx))
-            return response
 
         def AnalyzeStack(self, request, _context):
-            from hipaa_policies.core.stack_index import StackIndex
             self._runtime_settings()
             response = proto.AnalyzeResponse()
+            with _no_cyclic_gc():
+                self._analyze_stack(
+                    (Resource(r.type, lazy_struct(r.properties), r.urn, r.name, r.parent or None,
+                              list(r.dependencies),
+                              {k: list(pd[k].urns) for k in pd} if (pd := r.propertyDependencies) else None)
+                     for r in request.resources), response)
+            return response
+
+        def _analyze_stack(self, resources, response) -> None:
+            """Every active stack policy on one StackIndex of ``resources`` (built once, shared)."""
+            from hipaa_policies.core.stack_index import StackIndex
             active = [(p, lvl) for p in self._stack_policies if (lvl := self._level(p)) is not None]
             if not active:
-                return response
-            # A 10,000-resource stack allocates a few hundred thousand short-lived, acyclic
-            # containers; the cyclic collector would scan the whole heap several times over for
-            # nothing, so it waits until the call ends (it runs then if garbage is due).
-            gc_was_enabled = gc.isenabled()
-            gc.disable()
-            try:
-                index = StackIndex(
-                    Resource(r.type, lazy_struct(r.properties), r.urn, r.name, r.parent or None,
-                             list(r.dependencies),
-                             {k: list(pd[k].urns) for k in pd} if (pd := r.propertyDependencies) else None)
-                    for r in request.resources)
+                return
+            index = StackIndex(resources)
+            ctx = self._ctx()
+            for policy, level in active:
+                spec = self._specs[policy.name]
+                self._append(response, policy, level,
+                             engine.run_stack(spec, index, self._resolved[policy.name], ctx))
+
+        # -- the scanner's batch (hipaa-policies scan) -----------------------------------------
+        def ScanAdd(self, payload: bytes, _context) -> bytes:
+            """Resources of one stack, in order, as :func:`encode_batch` writes them: ``Analyze`` of
+            each (the diagnostics are returned), and the resources kept for :meth:`ScanFinish`."""
+            import json
+            header, _, body = payload.partition(b"\n")
+            session, seq = header.decode().split()
+            self._runtime_settings()
+            response = proto.AnalyzeResponse()
+            with self._scan_lock, _no_cyclic_gc():
+                # numbers as the engine sends them (protobuf Struct numbers are doubles)
+                records = json.loads(body, parse_int=float)
                 ctx = self._ctx()
-                for policy, level in active:
-                    spec = self._specs[policy.name]
-                    self._append(response, policy, level,
-                                 engine.run_stack(spec, index, self._resolved[policy.name], ctx))
-            finally:
-                if gc_was_enabled:
-                    gc.enable()
-            return response
+                kept = []
+                by_type = self._by_type
+                for type_, urn, name, parent, deps, prop_deps, props in records:
+                    if type_ in by_type:
+                        self._analyze_resource(Resource(type_, props, urn, name), response, ctx)
+                    kept.append(Resource(type_, props, urn, name, parent or None, deps, prop_deps or None))
+                self._scan_sessions.setdefault(session, {})[int(seq)] = kept
+                # the kept resources live until ScanFinish: out of the cyclic collector's sight
+                gc.freeze()
+            return response.SerializeToString()
+
+        def ScanFinish(self, payload: bytes, _context) -> bytes:
+            """``AnalyzeStack`` of every resource the session added; the session is dropped."""
+            session = payload.decode()
+            self._runtime_settings()
+            response = proto.AnalyzeResponse()
+            with self._scan_lock:
+                chunks = self._scan_sessions.pop(session, {})
+            with _no_cyclic_gc():
+                self._analyze_stack((r for seq in sorted(chunks) for r in chunks[seq]), response)
+            del chunks
+            return response.SerializeToString()
 
     return FastServicer
 
@@ -266,4 +376,6 @@ def install() -> bool:
         return False
     from pulumi_policy import policy as sdk
     sdk._PolicyAnalyzerServicer = make_class()
+    if not isinstance(sdk.analyzer_pb2_grpc, _GrpcModuleWithScan):
+        sdk.analyzer_pb2_grpc = _GrpcModuleWithScan(sdk.analyzer_pb2_grpc)
     return True

@@ -69,8 +69,109 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="text report: add the per-safeguard and per-policy tables and every finding")
     p.add_argument("--organization", default="organization", help="organization name sent in ConfigureStack")
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    _add_scale_options(p)
     p.set_defaults(func=run)
     return p
+
+
+# --------------------------------------------------------------------------- scale: jobs, limits
+def _positive(kind):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+        return value
+    return parse
+
+
+def _size(text: str) -> int:
+    """Bytes from 500MB, 2GB, 1.5GiB, 1000000 ..."""
+    import re
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*", text.lower())
+    if not m:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size such as 500MB or 2GB")
+    base = 1024 if m.group(3).startswith("i") else 1000
+    value = int(float(m.group(1)) * base ** " kmgt".index(m.group(2) or " "))
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+    return value
+
+
+def default_jobs() -> int:
+    import os
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _add_scale_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--jobs", "-j", type=_positive(int), default=default_jobs(), metavar="N",
+                   help="inputs scanned in parallel, one pack process per worker (default: the number of "
+                        "cores, %(default)s here; 1 = serial). The report is the serial one")
+    p.add_argument("--timeout", type=_positive(float), metavar="SECONDS",
+                   help="stop the whole scan after this many seconds (one line on stderr, exit 2)")
+    p.add_argument("--max-input-size", type=_size, default=_size("1GiB"), metavar="SIZE",
+                   help="refuse a JSON input larger than this (default 1GiB; e.g. 500MB, 4GB)")
+
+
+def _expand(targets: List[str]) -> List[str]:
+    """A directory without Pulumi.yaml stands for the JSON files in it (sorted)."""
+    out: List[str] = []
+    for t in targets:
+        path = Path(t)
+        found = sorted(str(p) for p in path.glob("*.json")) if path.is_dir() and not (path / "Pulumi.yaml").exists() else []
+        out.extend(found or [t])
+    return out
+
+
+NEEDS_RESOURCES = ("evidence", "html")  # registers read the resources: workers send them back then
+
+
+def _parallel_ok(targets: List[str], file_formats: List[str]) -> bool:
+    """Worker processes pay off for large inputs; standard input is read by this process."""
+    return "-" not in targets and not _small(targets)
+
+
+def _small(targets: List[str]) -> bool:
+    """JSON inputs under 2 MB in all: workers would cost more to start than they save."""
+    total = 0
+    for t in targets:
+        path = Path(t)
+        if not path.is_file() or path.name in ("__main__.py", "Pulumi.yaml"):
+            return False
+        total += path.stat().st_size
+    return total < 2_000_000
+
+
+class ScanTimeout(InputError):
+    pass
+
+
+def _deadline(seconds: Optional[float]):
+    """SIGALRM after ``seconds`` raises ScanTimeout in the main thread (wherever it waits)."""
+    import contextlib
+    import signal
+
+    @contextlib.contextmanager
+    def guard():
+        if not seconds:
+            yield
+            return
+
+        def expired(*_args) -> None:
+            raise ScanTimeout(f"scan stopped: the --timeout of {seconds:g} s was reached before it finished")
+        old = signal.signal(signal.SIGALRM, expired)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
+    return guard()
 
 
 def _check_output_dir(directory: Path) -> None:
@@ -124,56 +225,80 @@ def run(args: argparse.Namespace) -> int:
     if file_formats:
         _check_output_dir(out_dir)
 
-    targets = list(args.inputs)
+    targets = _expand(list(args.inputs))
     if not targets:
         example = example_dir()
         if not (example / "Pulumi.yaml").is_file():
             raise InputError(f"{example}: the bundled example is missing; give an input to scan")
         targets = [str(example)]
-    from hipaa_policies.client.pack_server import PackServer
-    try:  # the pack process starts while the inputs load
-        server = PackServer().launch()
-    except (OSError, FileNotFoundError) as e:
-        raise InputError(f"cannot start the policy pack: {e}") from None
-    try:
-        return _scan_and_report(args, server, targets, formats, file_formats, out_dir, overrides,
-                                stack_tags, config, config_meta, baseline)
-    finally:
-        server.stop()
+    from hipaa_policies.cli.scan import inputs as inputs_mod
+    inputs_mod.MAX_INPUT_BYTES = args.max_input_size
+    with _deadline(args.timeout):
+        if args.jobs > 1 and len(targets) > 1 and _parallel_ok(targets, file_formats):
+            return _scan_and_report(args, None, targets, formats, file_formats, out_dir, overrides,
+                                    stack_tags, config, config_meta, baseline)
+        from hipaa_policies.client.pack_server import PackServer
+        try:  # the pack process starts while the inputs load
+            server = PackServer().launch()
+        except (OSError, FileNotFoundError) as e:
+            raise InputError(f"cannot start the policy pack: {e}") from None
+        try:
+            return _scan_and_report(args, server, targets, formats, file_formats, out_dir, overrides,
+                                    stack_tags, config, config_meta, baseline)
+        finally:
+            from hipaa_policies.cli.scan.runner import stop_pack
+            stop_pack(server)
 
 
 def _scan_and_report(args, server, targets, formats, file_formats, out_dir, overrides, stack_tags,
                      config, config_meta, baseline) -> int:
+    import os
     from hipaa_policies.cli.scan import inputs as inputs_mod
-    from hipaa_policies.cli.scan.reports import text
-    from hipaa_policies.cli.scan.runner import scan
+    from hipaa_policies.cli.scan.runner import Progress, scan, scan_parallel
     loaded, failed = [], []
-    console = text.stderr_console()
-    for t in targets:  # a bad input is reported (one line) and the others are still scanned
-        started = time.perf_counter()
-        try:
-            si = inputs_mod.load(t, stack=args.stack, overrides=overrides, preview=args.preview,
-                                 placeholder_config=args.placeholder_config, timeout=args.program_timeout)
-        except InputError as e:
-            if len(targets) == 1:
-                raise
-            sys.stderr.write(f"hipaa-policies: {e}\n")
-            failed.append((t, str(e)))
-            continue
-        if console.is_terminal and not args.no_progress and time.perf_counter() - started > 1.0:
-            console.print(f"[dim]loaded {t}: {len(si.resources)} resources[/dim]")
-        loaded.append(si)
-    if not loaded:
-        raise InputError(f"none of the {len(targets)} inputs could be scanned")
-    inputs_mod.label_inputs(loaded)
-
-    progress = text.ProgressBar(console, enabled=not args.no_progress)
-    report = scan(loaded, policy_config=config, policy_config_meta=config_meta, stack_tags=stack_tags,
-                  progress=progress, organization=args.organization, preview=args.preview, server=server)
+    console, progress = None, Progress()
+    if not args.no_progress and (sys.stderr.isatty() or os.environ.get("FORCE_COLOR")):  # Rich only for a terminal
+        from hipaa_policies.cli.scan.reports import text
+        console = text.stderr_console()
+        progress = text.ProgressBar(console)
+    if server is None:  # --jobs: workers load and evaluate
+        report = scan_parallel(targets, jobs=args.jobs, stack=args.stack, overrides=overrides, preview=args.preview,
+                               policy_config=config, policy_config_meta=config_meta, stack_tags=stack_tags,
+                               progress=progress, organization=args.organization,
+                               max_input_bytes=args.max_input_size, placeholder_config=args.placeholder_config,
+                               program_timeout=args.program_timeout,
+                               keep_resources=any(f in NEEDS_RESOURCES for f in file_formats))
+        failed = list(report.input_errors)
+        for _target, problem in failed:
+            sys.stderr.write(f"hipaa-policies: {problem}\n")
+    else:
+        for t in targets:  # a bad input is reported (one line) and the others are still scanned
+            started = time.perf_counter()
+            try:
+                si = inputs_mod.load(t, stack=args.stack, overrides=overrides, preview=args.preview,
+                                     placeholder_config=args.placeholder_config, timeout=args.program_timeout)
+            except InputError as e:
+                if len(targets) == 1:
+                    raise
+                sys.stderr.write(f"hipaa-policies: {e}\n")
+                failed.append((t, str(e)))
+                continue
+            if console is not None and console.is_terminal and time.perf_counter() - started > 1.0:
+                console.print(f"[dim]loaded {t}: {len(si.resources)} resources[/dim]")
+            loaded.append(si)
+        if not loaded:
+            raise InputError(f"none of the {len(targets)} inputs could be scanned")
+        inputs_mod.label_inputs(loaded)
+        report = scan(loaded, policy_config=config, policy_config_meta=config_meta, stack_tags=stack_tags,
+                      progress=progress, organization=args.organization, preview=args.preview, server=server)
     report.input_errors, report.fail_on = failed, args.fail_on
     if baseline is not None:
         report.apply_baseline(*baseline)
+    return _write_reports(args, report, formats, file_formats, out_dir, failed)
 
+
+def _write_reports(args, report, formats, file_formats, out_dir, failed) -> int:
+    from hipaa_policies.cli.scan.reports import text
     renderers = _renderers()
     written = [_write(out_dir, FILES[f], renderers[f](report)) for f in file_formats]
     if "evidence" in file_formats or "html" in file_formats:  # register CSVs, the bundle's digest

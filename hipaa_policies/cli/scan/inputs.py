@@ -9,6 +9,7 @@ whose one-line message names the file and what is wrong.
 from __future__ import annotations
 
 import hashlib
+from collections import abc
 import json
 import os
 import re
@@ -69,6 +70,50 @@ def _show(path: Path) -> str:
 
 
 # --------------------------------------------------------------------------- JSON inputs
+MAX_INPUT_BYTES = 1 << 30  # JSON inputs above this are refused (`scan --max-input-size`)
+BLOCK = 1 << 20            # bytes read at a time while streaming a JSON input
+
+
+class ExportResource:
+    """A resource of a JSON input (stack export or preview), held as the compact JSON record the
+    pack's scan batch reads (:func:`hipaa_policies.runtime.fast_servicer.encode_record`): the one
+    copy of its properties the scanner keeps.  ``properties`` (a protobuf Struct) and the links are
+    decoded from it on demand, for the per-resource Analyzer path."""
+
+    __slots__ = ("type", "urn", "name", "record")
+
+    def __init__(self, type_: str, urn: str, name: str, record: bytes) -> None:
+        self.type, self.urn, self.name, self.record = type_, urn, name, record
+
+    def _field(self, i: int) -> Any:
+        return json.loads(self.record, parse_int=float)[i]
+
+    @property
+    def parent(self) -> str:
+        return self._field(3)
+
+    @property
+    def dependencies(self) -> List[str]:
+        return self._field(4)
+
+    @property
+    def property_dependencies(self) -> Dict[str, List[str]]:
+        return self._field(5)
+
+    def props(self) -> Dict[str, Any]:
+        return self._field(6)
+
+    @property
+    def properties(self) -> Any:
+        from google.protobuf import struct_pb2
+        s = struct_pb2.Struct()
+        s.update(self.props())
+        return s
+
+    def __repr__(self) -> str:
+        return f"ExportResource({self.type!r}, {self.urn!r})"
+
+
 def _name_from_urn(urn: str) -> str:
     return urn.rsplit("::", 1)[-1] if "::" in urn else urn
 
@@ -97,46 +142,6 @@ def _prop_deps(value: Any) -> Dict[str, List[str]]:
     return {k: _str_list(v) for k, v in value.items() if isinstance(k, str)}
 
 
-def _line_map(text: str) -> Dict[str, int]:
-    """URN -> line of its first occurrence as a JSON string (the `urn` key of pretty-printed output)."""
-    out: Dict[str, int] = {}
-    if "\n" not in text:
-        return out
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if "urn:pulumi:" in line:
-            for m in URN_RE.finditer(line):
-                out.setdefault(m.group(1), lineno)
-    return out
-
-
-def _captured(where: str, entries: Sequence[Tuple[Mapping[str, Any], Mapping[str, Any]]]) -> List[Any]:
-    """CapturedResources from (state, properties) pairs of a JSON input."""
-    from google.protobuf import struct_pb2
-    from hipaa_policies.client.capture import CapturedResource
-    out = []
-    seen = set()
-    for state, props in entries:
-        type_, urn = state.get("type"), state.get("urn")
-        if not isinstance(type_, str) or not isinstance(urn, str) or not urn.startswith("urn:pulumi:"):
-            raise InputError(f"{where}: a resource has no valid type and urn")
-        if _skip_type(type_) or state.get("custom") is False or state.get("delete") is True:
-            continue
-        if urn in seen:
-            continue
-        seen.add(urn)
-        s = struct_pb2.Struct()
-        try:
-            s.update(props)
-        except (ValueError, TypeError) as e:
-            raise InputError(f"{where}: properties of {urn} cannot be read: {e}") from None
-        parent = state.get("parent")
-        out.append(CapturedResource(type_, _name_from_urn(urn), urn, s,
-                                    parent if isinstance(parent, str) else "",
-                                    _str_list(state.get("dependencies")),
-                                    _prop_deps(state.get("propertyDependencies"))))
-    return out
-
-
 def _props(value: Any) -> Dict[str, Any]:
     return dict(value) if isinstance(value, dict) else {}
 
@@ -154,65 +159,356 @@ def detect(data: Any) -> Optional[str]:
     return None
 
 
+class _Resources:
+    """Resources of one JSON input as they stream in: validated, de-duplicated, encoded once.
+
+    Problems are kept, not raised, until the whole document has parsed, so a file reports them
+    in the order a whole-document read would: malformed JSON first, then what it is, then an
+    element that is not an object, then a resource without a valid type and URN."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.out: List[ExportResource] = []
+        self.seen: set = set()
+        self.shape_error: Optional[str] = None
+        self.resource_error: Optional[str] = None
+
+    def raise_problems(self) -> None:
+        problem = self.shape_error or self.resource_error
+        if problem:
+            raise InputError(f"{self.where}: {problem}")
+
+    def add(self, state: Mapping[str, Any], props: Dict[str, Any]) -> None:
+        from hipaa_policies.runtime.fast_servicer import encode_record
+        type_, urn = state.get("type"), state.get("urn")
+        if not isinstance(type_, str) or not isinstance(urn, str) or not urn.startswith("urn:pulumi:"):
+            self.resource_error = self.resource_error or "a resource has no valid type and urn"
+            return
+        if _skip_type(type_) or state.get("custom") is False or state.get("delete") is True:
+            return
+        if urn in self.seen or self.shape_error or self.resource_error:
+            return
+        self.seen.add(urn)
+        parent = state.get("parent")
+        name = _name_from_urn(urn)
+        try:
+            record = encode_record(type_, urn, name, parent if isinstance(parent, str) else "",
+                                   _str_list(state.get("dependencies")), _prop_deps(state.get("propertyDependencies")),
+                                   props)
+        except (ValueError, TypeError, RecursionError) as e:
+            self.resource_error = f"properties of {urn} cannot be read: {e}"
+            return
+        self.out.append(ExportResource(type_, urn, name, record))
+
+    def add_step(self, i: int, step: Any) -> None:
+        if not isinstance(step, dict):
+            self.shape_error = self.shape_error or f"steps[{i}] is not an object"
+            return
+        if step.get("op") in ("delete", "discard", "remove-pending-replace", "read-discard"):
+            return
+        new = step.get("newState")
+        if isinstance(new, dict):
+            self.add(new, _props(new.get("inputs")))
+
+    def add_export(self, i: int, r: Any) -> None:
+        if not isinstance(r, dict):
+            self.shape_error = self.shape_error or f"deployment.resources[{i}] is not an object"
+            return
+        # The deployed state: inputs overlaid with the provider's outputs (which include
+        # defaults the provider applied) and the physical id, as a policy would want it.
+        props = _props(r.get("inputs"))
+        props.update(_props(r.get("outputs")))
+        if isinstance(r.get("id"), str) and r["id"] and "id" not in props:
+            props["id"] = r["id"]
+        self.add(r, props)
+
+
+class UrnLines(abc.Mapping):
+    """URN -> line of its first occurrence as a JSON string in the file (the `urn` key of
+    pretty-printed output; empty for a file without line breaks), read from the file on first use
+    (only the SARIF report needs it), a block at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._map: Optional[Dict[str, int]] = None
+
+    def _lines(self) -> Dict[str, int]:
+        if self._map is None:
+            import codecs
+            out: Dict[str, int] = {}
+            decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
+            line, carry = 1, ""
+            try:
+                with self.path.open("rb") as f:
+                    while True:
+                        raw = f.read(BLOCK)
+                        text = carry + decoder.decode(raw, final=not raw)
+                        # keep the tail from the last URN string's opening quote: it may go on
+                        cut = len(text) if not raw else text.rfind('"urn:pulumi:')
+                        if cut < 0:
+                            cut = max(0, len(text) - len('"urn:pulumi:'))
+                        last = 0
+                        for m in URN_RE.finditer(text, 0, cut):
+                            line += text.count("\n", last, m.start())
+                            last = m.start()
+                            out.setdefault(m.group(1), line)
+                        line += text.count("\n", last, cut)
+                        carry = text[cut:]
+                        if not raw:
+                            break
+            except OSError:
+                out = {}
+            self._map = out if line > 1 else {}
+        return self._map
+
+    def __getitem__(self, urn: str) -> int:
+        return self._lines()[urn]
+
+    def __iter__(self):
+        return iter(self._lines())
+
+    def __len__(self) -> int:
+        return len(self._lines())
+
+    def __eq__(self, other: Any) -> bool:
+        return dict(self._lines()) == (dict(other) if isinstance(other, Mapping) else other)
+
+    def __getstate__(self) -> Dict[str, Any]:
+        return {"path": self.path, "_map": self._map}
+
+
+class _Streamed(list):
+    """Stands for an array that was read element by element (its elements went to a handler)."""
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+class _JsonStream:
+    """One JSON document read from a file in blocks and parsed value by value with the C decoder.
+
+    Only the arrays a scan streams (``steps``, ``deployment.resources``, top-level ``resources``)
+    are handed over element by element; every other value is decoded whole.  Memory is the
+    largest single element plus a block, not the file.  Errors carry the document's line and
+    column like ``json.loads``.  Also computes the file's SHA-256."""
+
+    def __init__(self, f: Any, where: str) -> None:
+        import codecs
+        self.f, self.where = f, where
+        self.decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        self.json = json.JSONDecoder()
+        self.buf, self.pos, self.eof = "", 0, False
+        self.line, self.col = 1, 0            # document position of buf[0]
+        self.digest = hashlib.sha256()
+        self.read_size = BLOCK
+
+    # -- buffer ------------------------------------------------------------------------------
+    def more(self) -> None:
+        """Append the next block (at least as much as is buffered, so re-parsing a long value
+        after each block costs a bounded multiple of its length)."""
+        if self.eof:
+            return
+        raw = self.f.read(max(self.read_size, len(self.buf) - self.pos))
+        self.digest.update(raw)
+        try:
+            text = self.decoder.decode(raw, final=not raw)
+        except UnicodeDecodeError:
+            raise InputError(f"{self.where}: not UTF-8 text; expected `pulumi preview --json` or "
+                             "`pulumi stack export` output") from None
+        if not raw:
+            self.eof = True
+        self.buf += text
+
+    def compact(self) -> None:
+        """Drop what has been parsed, once it is a block or more."""
+        pos = self.pos
+        if pos >= BLOCK:
+            nl = self.buf.rfind("\n", 0, pos)
+            if nl >= 0:
+                self.line += self.buf.count("\n", 0, pos)
+                self.col = pos - nl - 1
+            else:
+                self.col += pos
+            self.buf = self.buf[pos:]
+            self.pos = 0
+
+    def finish(self) -> None:
+        self.ws()
+        if self.pos < len(self.buf):
+            self.error("Extra data", self.pos)
+
+    def error(self, msg: str, pos: int) -> None:
+        nl = self.buf.count("\n", 0, pos)
+        line = self.line + nl
+        col = pos - self.buf.rfind("\n", 0, pos) if nl else self.col + pos + 1
+        raise InputError(f"{self.where}: malformed JSON at line {line} column {col}: {msg}")
+
+    # -- tokens ------------------------------------------------------------------------------
+    def ws(self) -> str:
+        """Skip whitespace; the next character ('' at the end of the document)."""
+        while True:
+            self.pos = _WS.match(self.buf, self.pos).end()
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if self.eof:
+                return ""
+            self.more()
+
+    def value(self) -> Any:
+        self.ws()
+        while True:
+            try:
+                obj, end = self.json.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as e:
+                if self.eof:
+                    self.error(e.msg, e.pos)
+                self.more()
+                continue
+            if end >= len(self.buf) and not self.eof:  # a number may go on in the next block
+                self.more()
+                continue
+            self.pos = end
+            return obj
+
+    def key(self) -> str:
+        from json.decoder import scanstring
+        while True:
+            try:
+                k, end = scanstring(self.buf, self.pos + 1)
+            except json.JSONDecodeError as e:
+                if self.eof:
+                    self.error(e.msg, e.pos)
+                self.more()
+                continue
+            self.pos = end
+            return k
+
+    # -- structure ---------------------------------------------------------------------------
+    def document(self, handlers: Mapping[Tuple[str, ...], Any]) -> Any:
+        """The top-level value; arrays at the paths of ``handlers`` are streamed to them."""
+        if self.ws() == "{":
+            doc = self.obj((), handlers)
+        else:
+            doc = self.value()
+        self.finish()
+        return doc
+
+    def obj(self, path: Tuple[str, ...], handlers: Mapping[Tuple[str, ...], Any]) -> Dict[str, Any]:
+        out: Dict[str, Any] = {}
+        self.pos += 1  # "{"
+        if self.ws() == "}":
+            self.pos += 1
+            return out
+        while True:
+            if self.ws() != '"':
+                self.error("Expecting property name enclosed in double quotes", self.pos)
+            k = self.key()
+            if self.ws() != ":":
+                self.error("Expecting ':' delimiter", self.pos)
+            self.pos += 1
+            sub = path + (k,)
+            c = self.ws()
+            if c == "[" and sub in handlers:
+                out[k] = self.array(handlers[sub])
+            elif c == "{" and any(h[:len(sub)] == sub for h in handlers):
+                out[k] = self.obj(sub, handlers)
+            else:
+                out[k] = self.value()
+            c = self.ws()
+            self.pos += 1
+            if c == ",":
+                continue
+            if c == "}":
+                return out
+            self.pos -= 1
+            self.error("Expecting ',' delimiter", self.pos)
+
+    def array(self, handler: Any) -> _Streamed:
+        self.pos += 1  # "["
+        if self.ws() == "]":
+            self.pos += 1
+            return _Streamed()
+        i = 0
+        while True:
+            handler(i, self.value())
+            i += 1
+            self.compact()
+            c = self.ws()
+            self.pos += 1
+            if c == ",":
+                continue
+            if c == "]":
+                return _Streamed()
+            self.pos -= 1
+            self.error("Expecting ',' delimiter", self.pos)
+
+
+def input_size_error(where: str, size: int, limit: int) -> InputError:
+    return InputError(f"{where}: {size / 1e6:.0f} MB is above the input size limit of {limit / 1e6:.0f} MB "
+                      "(raise it with --max-input-size, or split the stack)")
+
+
 def load_json(path: Path) -> StackInput:
+    """A preview or stack export, streamed: each resource is decoded once (in C), checked and kept
+    as its compact scan record; the document itself is never held in memory whole."""
     where = _show(path)
     try:
-        raw = path.read_bytes()
+        size = path.stat().st_size
+        f = path.open("rb")
     except IsADirectoryError:
         raise InputError(f"{where}: is a directory without Pulumi.yaml") from None
     except OSError as e:
         raise InputError(f"{where}: cannot read: {e.strerror or e}") from None
+    if MAX_INPUT_BYTES and size > MAX_INPUT_BYTES:
+        f.close()
+        raise input_size_error(where, size, MAX_INPUT_BYTES)
+    steps, exports, standalone = _Resources(where), _Resources(where), _Resources(where)
+    stream = _JsonStream(f, where)
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{where}: not UTF-8 text; expected `pulumi preview --json` or `pulumi stack export` output") from None
-    if not text.strip():
-        raise InputError(f"{where}: the file is empty; expected `pulumi preview --json` or `pulumi stack export` output")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise InputError(f"{where}: malformed JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
+        with f:
+            if stream.ws() == "":
+                raise InputError(f"{where}: the file is empty; expected `pulumi preview --json` or "
+                                 "`pulumi stack export` output")
+            data = stream.document({
+                ("steps",): steps.add_step,
+                ("deployment", "resources"): exports.add_export,
+                ("resources",): standalone.add_export})
+    except OSError as e:
+        raise InputError(f"{where}: cannot read: {e.strerror or e}") from None
+    except RecursionError:
+        raise InputError(f"{where}: JSON nested too deeply to read") from None
     kind = detect(data)
     if kind is None:
         raise InputError(f"{where}: not `pulumi preview --json` output (no `steps`) nor `pulumi stack export` "
                          "output (no `deployment.resources`)")
-    entries: List[Tuple[Mapping[str, Any], Mapping[str, Any]]] = []
     if kind == PREVIEW:
-        for i, step in enumerate(data["steps"]):
-            if not isinstance(step, dict):
-                raise InputError(f"{where}: steps[{i}] is not an object")
-            if step.get("op") in ("delete", "discard", "remove-pending-replace", "read-discard"):
-                continue
-            new = step.get("newState")
-            if not isinstance(new, dict):
-                continue
-            entries.append((new, _props(new.get("inputs"))))
+        if not isinstance(data["steps"], _Streamed):
+            if not isinstance(data["steps"], list):
+                raise InputError(f"{where}: steps is not a list")
+            for i, step in enumerate(data["steps"]):
+                steps.add_step(i, step)
+        found = steps
     else:
-        deployment = data["deployment"] if "deployment" in data else data
+        standalone_doc = not isinstance(data.get("deployment"), dict)
+        deployment = data if standalone_doc else data["deployment"]
         if isinstance(data.get("version"), int) and data["version"] not in (3,):
             raise InputError(f"{where}: stack export version {data['version']} is not supported (expected 3)")
+        found = standalone if standalone_doc else exports
         resources = deployment.get("resources")
-        if resources is None:
-            resources = []
-        if not isinstance(resources, list):
+        if resources is not None and not isinstance(resources, list):
             raise InputError(f"{where}: deployment.resources is not a list")
-        for i, r in enumerate(resources):
-            if not isinstance(r, dict):
-                raise InputError(f"{where}: deployment.resources[{i}] is not an object")
-            # The deployed state: inputs overlaid with the provider's outputs (which include
-            # defaults the provider applied) and the physical id, as a policy would want it.
-            props = _props(r.get("inputs"))
-            props.update(_props(r.get("outputs")))
-            if isinstance(r.get("id"), str) and r["id"] and "id" not in props:
-                props["id"] = r["id"]
-            entries.append((r, props))
-    resources = _captured(where, entries)
+        if resources and not isinstance(resources, _Streamed):
+            for i, r in enumerate(resources):
+                found.add_export(i, r)
+    found.raise_problems()
+    resources = found.out
     if not resources:
         what = "preview" if kind == PREVIEW else "stack export"
         raise InputError(f"{where}: the {what} has no resources to check (empty stack)")
     project, stack = _project_stack(resources[0].urn)
     return StackInput(kind=kind, path=path, project=project or "unknown", stack=stack or "unknown",
-                      resources=resources, files={where: _sha256(raw)}, source=path, lines=_line_map(text))
+                      resources=resources, files={where: stream.digest.hexdigest()}, source=path,
+                      lines=UrnLines(path))
 
 
 # --------------------------------------------------------------------------- programs

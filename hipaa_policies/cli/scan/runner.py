@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -187,32 +188,31 @@ class ScanReport:
 
     def _summary(self, stack: Optional[StackReport] = None) -> Dict[str, Any]:
         stacks = [stack] if stack is not None else self.stacks
-        cat_of = {name: p.categories for name, p in self.policies.items()}
-        cit_of = {name: p.citations for name, p in self.policies.items()}
 
         def blank() -> Dict[str, Dict[str, int]]:
             return {lvl: {s: 0 for s in STATUSES} for lvl in LEVELS}
 
-        total, by_cat, by_sg, by_pol = blank(), {c: blank() for c in CATEGORY_ORDER}, {}, {}
-        for name in self.policies:
-            by_pol[name] = blank()
+        # count per policy (one increment per result), then add each policy's counts to the
+        # total, its categories and its safeguards
+        total, by_cat, by_sg = blank(), {c: blank() for c in CATEGORY_ORDER}, {}
+        by_pol = {name: blank() for name in self.policies}
+        first_seen: Dict[str, None] = {}  # safeguards keep the order they were first met in
         for r in self.results(stack):
-            lvl = "mandatory" if r.level == "mandatory" else "advisory"
-            total[lvl][r.status] += 1
-            by_pol[r.policy][lvl][r.status] += 1
-            for c in cat_of[r.policy]:
-                by_cat[c][lvl][r.status] += 1
-            for c in cit_of[r.policy]:
-                by_sg.setdefault(c, blank())[lvl][r.status] += 1
+            by_pol[r.policy]["mandatory" if r.level == "mandatory" else "advisory"][r.status] += 1
+            first_seen[r.policy] = None
+        for name in (*first_seen, *self.policies):
+            for c in self.policies[name].citations:
+                if c not in by_sg:
+                    by_sg[c] = blank()
         for name, p in self.policies.items():
             na = sum(s.not_applicable.get(name, 0) for s in stacks)
-            lvl = "mandatory" if p.level == "mandatory" else "advisory"
-            by_pol[name][lvl][NA] += na
-            total[lvl][NA] += na
-            for c in p.categories:
-                by_cat[c][lvl][NA] += na
-            for c in p.citations:
-                by_sg.setdefault(c, blank())[lvl][NA] += na
+            by_pol[name]["mandatory" if p.level == "mandatory" else "advisory"][NA] += na
+            counts = by_pol[name]
+            for target in (total, *(by_cat[c] for c in p.categories), *(by_sg[c] for c in p.citations)):
+                for lvl in LEVELS:
+                    row, add = target[lvl], counts[lvl]
+                    for st in STATUSES:
+                        row[st] += add[st]
 
         def finish(counts: Dict[str, Dict[str, int]]) -> Dict[str, Any]:
             merged = {s: counts["mandatory"][s] + counts["advisory"][s] for s in STATUSES}
@@ -382,6 +382,84 @@ class Progress:
         pass
 
 
+BATCH_RESOURCES = 500      # resources per ScanAdd call ...
+BATCH_BYTES = 2 << 20      # ... or this many bytes of records, whichever comes first
+BATCH_WINDOW = 2           # ScanAdd calls in flight (the next one travels while the pack works)
+
+
+def _record(r: Any) -> bytes:
+    """The scan-batch record of a resource: kept by JSON inputs, encoded here for program inputs."""
+    record = getattr(r, "record", None)
+    if record is None:
+        from hipaa_policies.runtime.fast_servicer import encode_record, struct_to_dict
+        record = encode_record(r.type, r.urn, r.name, r.parent, list(r.dependencies),
+                               {k: list(v) for k, v in r.property_dependencies.items()},
+                               struct_to_dict(r.properties))
+    return record
+
+
+def batch_supported(pack: Any) -> bool:
+    """Whether the pack serves the scan batch (the fast servicer does; the SDK's plain one does not)."""
+    supported = getattr(pack, "_hipaa_batch", None)
+    if supported is None:
+        import grpc
+        from hipaa_policies.runtime.fast_servicer import SCAN_FINISH
+        try:
+            pack.channel.unary_unary(SCAN_FINISH)(b"probe", timeout=pack.timeout)
+            supported = True
+        except grpc.RpcError as e:
+            if e.code() != grpc.StatusCode.UNIMPLEMENTED:
+                raise
+            supported = False
+        pack._hipaa_batch = supported
+    return supported
+
+
+def _evaluate_batched(pack: Any, si: StackInput, progress: Progress) -> List[Tuple[str, Any]]:
+    """``Analyze`` of every resource and ``AnalyzeStack`` of the stack through the pack's scan
+    batch: the same servicer code as the two Analyzer RPCs, a few calls instead of one per
+    resource; (urn, diagnostic) pairs in the order the Analyzer RPCs give them."""
+    import uuid
+    from pulumi.runtime.proto import analyzer_pb2 as proto
+    from hipaa_policies.runtime.fast_servicer import SCAN_ADD, SCAN_FINISH, encode_batch
+    add = pack.channel.unary_unary(SCAN_ADD)
+    session = uuid.uuid4().hex
+    out: List[Tuple[str, Any]] = []
+    pending: deque = deque()
+
+    def collect() -> None:
+        fut, n = pending.popleft()
+        out.extend((d.urn, d) for d in proto.AnalyzeResponse.FromString(fut.result()).diagnostics)
+        progress.advance(n)
+
+    chunk: List[bytes] = []
+    size = seq = 0
+    resources = si.resources
+    for i, r in enumerate(resources):
+        record = _record(r)
+        chunk.append(record)
+        size += len(record)
+        if len(chunk) >= BATCH_RESOURCES or size >= BATCH_BYTES or i == len(resources) - 1:
+            pending.append((add.future(encode_batch(session, seq, chunk)), len(chunk)))
+            seq += 1
+            chunk, size = [], 0
+            if len(pending) >= BATCH_WINDOW:
+                collect()
+    while pending:
+        collect()
+    response = proto.AnalyzeResponse.FromString(pack.channel.unary_unary(SCAN_FINISH)(session.encode()))
+    out.extend((d.urn, d) for d in response.diagnostics)
+    return out
+
+
+def evaluate(pack: Any, si: StackInput, progress: Progress) -> List[Tuple[str, Any]]:
+    """(urn, diagnostic) pairs of one stack: the scan batch when the pack serves it, else one
+    ``Analyze`` per resource and one ``AnalyzeStack`` (the Analyzer protocol as the CLI speaks it)."""
+    if batch_supported(pack):
+        return _evaluate_batched(pack, si, progress)
+    return _analyze_all(pack, si, progress) + _analyze_stack(pack, si)
+
+
 def _analyze_all(pack: Any, si: StackInput, progress: Progress) -> List[Tuple[str, Any]]:
     """Analyze every resource, WINDOW calls in flight; (urn, diagnostic) pairs."""
     from pulumi.runtime.proto import analyzer_pb2 as proto
@@ -438,8 +516,12 @@ def _in_scope_fn(settings: Any, stack_tags: Mapping[str, str]) -> Callable[[Any]
     from hipaa_policies.core.resource import Resource
 
     def in_scope(r: Any) -> bool:
-        tags = r.properties.fields.get("tags")
-        props = {"tags": struct_to_dict(tags.struct_value)} if tags is not None and tags.HasField("struct_value") else {}
+        if getattr(r, "record", None) is not None:  # a JSON input's resource
+            tags = r.props().get("tags")
+            props = {"tags": tags} if isinstance(tags, dict) else {}
+        else:
+            tags = r.properties.fields.get("tags")
+            props = {"tags": struct_to_dict(tags.struct_value)} if tags is not None and tags.HasField("struct_value") else {}
         return settings.in_scope(Resource(r.type, props, r.urn, r.name), stack_tags)
     return in_scope
 
@@ -570,57 +652,235 @@ def settings_resource_types(types: Iterable[str]) -> frozenset:
     return frozenset(out)
 
 
+def stop_pack(server: Any) -> None:
+    """Stop a pack process: the process first, then the channel (closing a channel to a live
+    server waits for gRPC's connectivity poll, ~0.1-0.2 s; to a dead one it returns at once)."""
+    proc = getattr(server, "proc", None)
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+    server.stop()
+
+
+class Session:
+    """One started, configured pack process and what a scan learns from it (``GetAnalyzerInfo``,
+    effective levels, PHI scope); :meth:`scan_stack` evaluates and classifies one input."""
+
+    def __init__(self, server: Any, config: Mapping[str, Any], where: str,
+                 stack_tags: Optional[Mapping[str, str]], organization: str) -> None:
+        import grpc
+        from hipaa_policies.core.levels import BY_PROTO_NUMBER as PROTO_LEVELS
+        try:
+            self.server = server.start()
+        except Exception as e:  # no PulumiPolicy.yaml, the pack crashed at start-up, gRPC timeout
+            first = " ".join(str(e).split())[:400] or type(e).__name__
+            raise InputError(f"cannot start the policy pack: {first}") from None
+        self.config = dict(config)
+        self.tags = dict(stack_tags or {})
+        self.organization = organization
+        info = self.server.info()
+        defaults = {p.name: PROTO_LEVELS.get(p.enforcementLevel, "advisory") for p in info.policies}
+        unknown = [n for n in self.config if n != "all" and n not in defaults]
+        if unknown:
+            raise InputError(f"{where}: names unknown policy {unknown[0]!r} (see `hipaa-policies policies`)")
+        try:
+            self.server.configure(self.config)
+        except grpc.RpcError as e:
+            raise InputError(f"{where}: rejected by the pack: {_rpc_detail(e)}") from None
+        except ValueError as e:
+            raise InputError(f"{where}: {e}") from None
+        self.policies = _policies_from_info(info, effective_levels(self.config, defaults))
+        self.settings = _scope(self.config)
+        self.analyzer_version, self.pack_name = info.version, info.name
+
+    def scan_stack(self, si: StackInput, progress: Progress) -> StackReport:
+        self.server.configure_stack(stack=si.stack, project=si.project, organization=self.organization,
+                                    dry_run=si.kind != "export", tags=self.tags)
+        progress.start(len(si.resources), si.label)
+        diags = evaluate(self.server, si, progress)
+        progress.done()
+        return classify(si, self.policies, diags, _in_scope_fn(self.settings, self.tags))
+
+    def report(self, stacks: List[StackReport], started: float, policy_config_meta: Optional[Dict[str, Any]],
+               preview: bool) -> ScanReport:
+        return _report(self.pack_name, self.analyzer_version, self.policies, stacks, started, policy_config_meta,
+                       self.tags, preview)
+
+
+def _report(pack_name: str, analyzer_version: str, policies: Dict[str, Policy], stacks: List[StackReport],
+            started: float, policy_config_meta: Optional[Dict[str, Any]], stack_tags: Mapping[str, str],
+            preview: bool) -> ScanReport:
+    from hipaa_policies.runtime.pack_info import version as pack_version
+    return ScanReport(pack_name=pack_name, pack_version=pack_version(), analyzer_version=analyzer_version,
+                      generated_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                      duration=round(time.perf_counter() - started, 3), policies=policies, stacks=stacks,
+                      policy_config=policy_config_meta, stack_tags=dict(stack_tags), preview=preview)
+
+
 def scan(inputs: Sequence[StackInput], *, policy_config: Optional[Mapping[str, Any]] = None,
          policy_config_meta: Optional[Dict[str, Any]] = None, stack_tags: Optional[Mapping[str, str]] = None,
          progress: Optional[Progress] = None, organization: str = "organization",
          pack_dir: Optional[Path] = None, preview: bool = False, server: Any = None) -> ScanReport:
     """Evaluate every input with ONE pack process; raises InputError for a config the pack rejects."""
-    import grpc
-    from hipaa_policies.runtime.pack_info import version as pack_version
-    from hipaa_policies.core.levels import BY_PROTO_NUMBER as PROTO_LEVELS
     from hipaa_policies.client.pack_server import PackServer
     progress = progress or Progress()
-    config = dict(policy_config or {})
     where = (policy_config_meta or {}).get("path", "policy config")
     started = time.perf_counter()
-    stack_reports: List[StackReport] = []
     try:
-        server = (server or PackServer(pack_dir)).start()
-    except Exception as e:  # no PulumiPolicy.yaml, the pack crashed at start-up, gRPC timeout
+        server = server or PackServer(pack_dir)
+    except Exception as e:  # no PulumiPolicy.yaml
         first = " ".join(str(e).split())[:400] or type(e).__name__
         raise InputError(f"cannot start the policy pack: {first}") from None
-    pack = server
     try:
-        info = pack.info()
-        defaults = {p.name: PROTO_LEVELS.get(p.enforcementLevel, "advisory") for p in info.policies}
-        unknown = [n for n in config if n != "all" and n not in defaults]
-        if unknown:
-            raise InputError(f"{where}: names unknown policy {unknown[0]!r} (see `hipaa-policies policies`)")
-        try:
-            pack.configure(config)
-        except grpc.RpcError as e:
-            raise InputError(f"{where}: rejected by the pack: {_rpc_detail(e)}") from None
-        except ValueError as e:
-            raise InputError(f"{where}: {e}") from None
-        policies = _policies_from_info(info, effective_levels(config, defaults))
-        settings = _scope(config)
-        tags = dict(stack_tags or {})
-        for si in inputs:
-            pack.configure_stack(stack=si.stack, project=si.project, organization=organization,
-                                 dry_run=si.kind != "export", tags=tags)
-            progress.start(len(si.resources), si.label)
-            diags = _analyze_all(pack, si, progress)
-            diags += _analyze_stack(pack, si)
-            progress.done()
-            stack_reports.append(classify(si, policies, diags, _in_scope_fn(settings, tags)))
-        analyzer_version = info.version
-        pack_name = info.name
+        session = Session(server, policy_config or {}, where, stack_tags, organization)
+        stack_reports = [session.scan_stack(si, progress) for si in inputs]
     finally:
-        server.stop()
-    return ScanReport(pack_name=pack_name, pack_version=pack_version(), analyzer_version=analyzer_version,
-                      generated_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-                      duration=round(time.perf_counter() - started, 3), policies=policies, stacks=stack_reports,
-                      policy_config=policy_config_meta, stack_tags=dict(stack_tags or {}), preview=preview)
+        stop_pack(server)
+    return session.report(stack_reports, started, policy_config_meta, preview)
+
+
+# --------------------------------------------------------------------------- many stacks
+# ``scan --jobs N``: each worker process owns one pack process (one Session) and loads, evaluates
+# and classifies whole inputs; the parent only labels them and assembles the report in input
+# order, so the report is the serial one apart from timing.
+_WORKER: Dict[str, Any] = {}
+
+
+def _worker_init(options: Dict[str, Any], pack_pids: Any) -> None:
+    from multiprocessing import util
+    from hipaa_policies import registry
+    from hipaa_policies.cli.scan import inputs
+    from hipaa_policies.client.pack_server import PackServer
+    registry.load()
+    inputs.MAX_INPUT_BYTES = options["max_input_bytes"]
+    _WORKER.update(options=options, session=None, error=None)
+    try:
+        server = _WORKER["server"] = PackServer(options.get("pack_dir")).launch()  # starts while the input loads
+    except Exception as e:
+        _WORKER["error"] = f"cannot start the policy pack: {' '.join(str(e).split())[:400]}"
+        return
+    pack_pids.put(server.proc.pid)  # the parent kills it if this worker is terminated
+
+    def stop() -> None:
+        server = _WORKER.pop("server", None)
+        if server is not None:
+            stop_pack(server)
+    util.Finalize(None, stop, exitpriority=10)  # a worker that ends normally stops its pack
+
+
+def _kill_packs(pack_pids: Any) -> None:
+    """Kill the pack processes of terminated workers (a pid is checked to still be a pack)."""
+    import signal
+    procfs = os.path.isdir("/proc/self")
+    while not pack_pids.empty():
+        pid = pack_pids.get()
+        if procfs:
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if b"pulumi.policy" not in f.read():
+                        continue
+            except OSError:  # gone already
+                continue
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def _worker_scan(index: int, target: str) -> Tuple[str, Any]:
+    """("ok", (StackReport, pack name, analyzer version, policies)) | ("input", message) |
+    ("config", message) for one input."""
+    from hipaa_policies.cli.scan import inputs
+    opts = _WORKER["options"]
+    try:
+        si = inputs.load(target, stack=opts["stack"], overrides=opts["overrides"], preview=opts["preview"],
+                         placeholder_config=opts["placeholder_config"], timeout=opts["program_timeout"])
+    except InputError as e:
+        return "input", str(e)
+    if _WORKER["error"]:
+        return "config", _WORKER["error"]
+    if _WORKER["session"] is None:
+        try:
+            _WORKER["session"] = Session(_WORKER["server"], opts["config"], opts["where"], opts["stack_tags"],
+                                         opts["organization"])
+        except InputError as e:
+            _WORKER["error"] = str(e)
+            return "config", str(e)
+    session = _WORKER["session"]
+    inputs.label_inputs([si])
+    report = session.scan_stack(si, Progress())
+    if not opts["keep_resources"]:
+        si.resources = []  # evaluated: the parent needs the report (registers and the dashboard need more)
+    return "ok", (report, session.pack_name, session.analyzer_version, session.policies)
+
+
+def scan_parallel(targets: Sequence[str], *, jobs: int, stack: Optional[str] = None,
+                  overrides: Optional[Mapping[str, str]] = None, preview: bool = False,
+                  policy_config: Optional[Mapping[str, Any]] = None,
+                  policy_config_meta: Optional[Dict[str, Any]] = None,
+                  stack_tags: Optional[Mapping[str, str]] = None, progress: Optional[Progress] = None,
+                  organization: str = "organization", pack_dir: Optional[Path] = None,
+                  max_input_bytes: Optional[int] = None, placeholder_config: bool = False,
+                  program_timeout: Optional[float] = None, keep_resources: bool = False) -> ScanReport:
+    """Load and evaluate ``targets`` in ``jobs`` worker processes (one pack each).  Errors are the
+    serial scan's: the first unreadable input in order, else the pack's rejection of the config."""
+    import multiprocessing
+    from hipaa_policies.cli.scan import inputs
+    progress = progress or Progress()
+    started = time.perf_counter()
+    options = {"stack": stack, "overrides": dict(overrides or {}), "preview": preview,
+               "config": dict(policy_config or {}), "where": (policy_config_meta or {}).get("path", "policy config"),
+               "stack_tags": dict(stack_tags or {}), "organization": organization,
+               "pack_dir": str(pack_dir) if pack_dir else None,
+               "max_input_bytes": inputs.MAX_INPUT_BYTES if max_input_bytes is None else max_input_bytes,
+               "placeholder_config": placeholder_config, "program_timeout": program_timeout,
+               "keep_resources": keep_resources}
+    ctx = multiprocessing.get_context("spawn")  # no fork of a process that may hold gRPC threads
+    pack_pids = ctx.SimpleQueue()
+    pool = ctx.Pool(processes=max(1, min(jobs, len(targets))), initializer=_worker_init,
+                    initargs=(options, pack_pids))
+    finished = False
+    try:
+        pending = [pool.apply_async(_worker_scan, (i, t)) for i, t in enumerate(targets)]
+        progress.start(len(targets), f"{len(targets)} stacks")
+        outcomes: List[Any] = []
+        input_errors: List[Tuple[str, str]] = []
+        config_error: Optional[str] = None
+        for target, job in zip(targets, pending, strict=True):
+            kind, value = job.get()
+            if kind == "input":  # as the serial scan: reported, and the other inputs still scanned
+                if len(targets) == 1:
+                    raise InputError(value)
+                input_errors.append((target, value))
+                progress.advance(1)
+                continue
+            if kind == "config":
+                config_error = config_error or value
+            outcomes.append(value)
+            progress.advance(1)
+        progress.done()
+        if config_error:
+            raise InputError(config_error)
+        if not outcomes:
+            raise InputError(f"none of the {len(targets)} inputs could be scanned")
+        finished = True
+    finally:
+        if finished:
+            pool.close()  # workers stop their packs as they exit
+        else:
+            pool.terminate()  # an error, --timeout or ^C: workers are killed where they are ...
+        pool.join()
+        _kill_packs(pack_pids)  # ... and so are their packs
+    stacks = [o[0] for o in outcomes]
+    inputs.label_inputs([s.input for s in stacks])  # labels over all inputs, as the serial scan
+    for s in stacks:
+        for r in s.results:
+            if r.stack != s.input.label:
+                r.stack = s.input.label
+    _, pack_name, analyzer_version, policies = outcomes[0]
+    report = _report(pack_name, analyzer_version, policies, stacks, started, policy_config_meta,
+                     dict(stack_tags or {}), preview)
+    report.input_errors = input_errors
+    return report
 
 
 def _rpc_detail(e: Any) -> str:
