@@ -84,7 +84,7 @@ def test_no_argument_scans_bundled_example_and_exits_1(tmp_path):
     for category in ("administrative", "physical", "technical", "organizational", "documentation"):
         assert category in out
     assert "Fix first — mandatory violations" in out and "records-api-logs" in out
-    assert out.index("Fix first") < out.index("Score by safeguard category")  # what to fix comes first
+    assert out.index("Fix first") < out.index("Score by category")  # what to fix comes first
     assert "reporting-db" in out and "1 exemption" in out
     assert "FAILED" in out
     assert not (tmp_path / "hipaa-report").exists()  # text only: nothing written
@@ -448,7 +448,7 @@ def test_markdown_report(all_formats):
     _, out = all_formats
     md = (out / "report.md").read_text()
     assert md.startswith("# HIPAA Security Rule scan")
-    headings = ("## Fix first: mandatory violations", "## Score by safeguard category", "## Stacks", "## Safeguards",
+    headings = ("## Fix first: mandatory violations", "## Score by category", "## Stacks", "## Requirements",
                 "## Mandatory policies", "## Advisory policies", "## Advisory violations", "## Exemptions",
                 "## Unverified controls")
     positions = [md.index(h) for h in headings]
@@ -493,11 +493,11 @@ def test_evidence_bundle(all_formats):
 def test_text_summary_mandatory_and_advisory_apart(capsys):
     code, out, _ = run(capsys, PREVIEW, EXPORT)
     assert code == 1
-    assert "Score by safeguard category" in out and "Mandatory policies" not in out  # tables behind --verbose
+    assert "Score by category" in out and "Mandatory policies" not in out  # tables behind --verbose
     assert "records/staging" in out and "patient-portal/prod" in out
     code, out, _ = run(capsys, PREVIEW, EXPORT, "--verbose")
     assert out.index("Fix first — mandatory violations") < out.index("Advisory violations") \
-        < out.index("Score by safeguard category") < out.index("Mandatory policies") < out.index("Advisory policies")
+        < out.index("Score by category") < out.index("Mandatory policies") < out.index("Advisory policies")
 
 
 def test_progress_bar_appears_for_slow_scans():

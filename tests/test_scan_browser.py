@@ -86,7 +86,7 @@ def test_dashboard_renders_in_headless_chromium(tmp_path, capsys):
         assert cm, c
         expected = report["summary"]["categories"][c]["score"]
         assert cm.group(1) == ("None" if expected is None else str(expected))
-    assert "Safeguards → policies → resources" in dom and 'id="exemptions"' in dom and 'id="unverified"' in dom
+    assert "HIPAA Security Rule: requirements → policies → resources" in dom and 'id="exemptions"' in dom and 'id="unverified"' in dom
     width, height = png_size(shot)
     assert (width, height) == (1400, 1000) and shot.stat().st_size > 20_000
     # what to fix comes first, and the tab shown is the findings

@@ -293,7 +293,7 @@ def test_text_report_reads_at_80_columns_and_starts_with_what_to_fix(capsys):
     lines = [ln for ln in text.splitlines() if ln.strip()]
     start = next(i for i, ln in enumerate(lines) if ln.startswith("Fix first — mandatory violations"))
     assert start <= 3 and lines[start + 1].startswith("● ")  # after the header, before any table
-    assert text.index("Fix first") < text.index("Score by safeguard category") < text.index("Safeguards (results")
+    assert text.index("Fix first") < text.index("Score by category") < text.index("Requirements of HIPAA Security Rule")
     order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
     groups, current = [], None
     for ln in lines[start + 1:text.count("\n")]:

@@ -65,6 +65,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="a previous `--format json` report: mark each finding new, unchanged or fixed")
     p.add_argument("--fail-on", choices=["mandatory", "new"], default="mandatory",
                    help="exit 1 on any mandatory violation (default) or only on new ones (needs --baseline)")
+    p.add_argument("--framework", default="hipaa-security-rule", metavar="ID",
+                   help="organise the reports by this framework's requirements (see `hipaa-policies frameworks`); "
+                        "the evidence bundle carries every framework")
+    p.add_argument("--profile", metavar="ID",
+                   help="enforcement profile (default, required-only, proposed-rule-2025, audit); sets "
+                        "hipaa-pack-settings.profile over the policy config's")
     p.add_argument("--verbose", "-v", action="store_true",
                    help="text report: add the per-safeguard and per-policy tables and every finding")
     p.add_argument("--organization", default="organization", help="organization name sent in ConfigureStack")
@@ -216,6 +222,17 @@ def run(args: argparse.Namespace) -> int:
     overrides = _key_value("--config", args.config)
     stack_tags = _key_value("--stack-tag", args.stack_tag)
     config, config_meta = read_policy_config(args.policy_config)
+    from hipaa_policies import registry
+    registry.framework(args.framework)  # an unknown id: one line naming the valid ones
+    if args.profile is not None:
+        from hipaa_policies.core.errors import ConfigError
+        from hipaa_policies.frameworks import profiles
+        try:
+            profiles.get(args.profile)
+        except ConfigError as e:
+            raise InputError(str(e).replace("hipaa-pack-settings.profile", "--profile")) from None
+        config = dict(config)
+        config["hipaa-pack-settings"] = {**dict(config.get("hipaa-pack-settings") or {}), "profile": args.profile}
     baseline = None
     if args.baseline:
         from hipaa_policies.cli.scan.runner import read_baseline
@@ -291,7 +308,7 @@ def _scan_and_report(args, server, targets, formats, file_formats, out_dir, over
         inputs_mod.label_inputs(loaded)
         report = scan(loaded, policy_config=config, policy_config_meta=config_meta, stack_tags=stack_tags,
                       progress=progress, organization=args.organization, preview=args.preview, server=server)
-    report.input_errors, report.fail_on = failed, args.fail_on
+    report.input_errors, report.fail_on, report.framework = failed, args.fail_on, args.framework
     if baseline is not None:
         report.apply_baseline(*baseline)
     return _write_reports(args, report, formats, file_formats, out_dir, failed)

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from hipaa_policies.frameworks.catalogue import CATEGORIES, CATEGORY_ORDER, load_catalogue
+from hipaa_policies.frameworks.catalogue import CATEGORIES, load_catalogue
 from hipaa_policies.core.errors import InputError
 from hipaa_policies.cli.scan.inputs import StackInput, show_path
 
@@ -130,6 +130,49 @@ class ScanReport:
     fail_on: str = "mandatory"           # mandatory | new (only new mandatory violations fail)
     baseline: Optional[Dict[str, Any]] = None   # {"path", "sha256"} of the --baseline report
     fixed: List[Dict[str, Any]] = field(default_factory=list)  # baseline findings gone from this scan
+    framework: str = "hipaa-security-rule"      # the framework the reports are organised by (--framework)
+
+    # -- the chosen framework ----------------------------------------------------------------
+    @property
+    def fw(self) -> Any:
+        """The :class:`~hipaa_policies.frameworks.model.Framework` of ``framework``."""
+        from hipaa_policies.registry import framework
+        return framework(self.framework)
+
+    def requirements_of(self, policy: str) -> Tuple[str, ...]:
+        """The chosen framework's requirements a policy maps to (its HIPAA citations for HIPAA)."""
+        cache = self.__dict__.setdefault("_req_of", {}).setdefault(self.framework, {})
+        if not cache:
+            if self.framework == "hipaa-security-rule":
+                cache.update({n: tuple(p.citations) for n, p in self.policies.items()})
+            else:
+                cache.update(self.fw.requirements_by_policy())
+            cache.setdefault("", ())
+        return cache.get(policy, ())
+
+    def _requirement_key(self, rid: str) -> Tuple[Any, ...]:
+        """HIPAA citations in natural order; other frameworks in their catalogue's order."""
+        if self.framework == "hipaa-security-rule":
+            return _cit_key(rid)
+        order = self.__dict__.setdefault("_req_order", {}).setdefault(
+            self.framework, {r: i for i, r in enumerate(self.fw.requirements)})
+        return (order.get(rid, len(order)), rid)
+
+    def for_framework(self, framework_id: str) -> "ScanReport":
+        """The same results organised by another framework (caches are per framework)."""
+        import copy
+        other = copy.copy(self)
+        other.framework = framework_id
+        return other
+
+    def categories_of(self, policy: str) -> Tuple[str, ...]:
+        fw = self.fw
+        out: List[str] = []
+        for rid in self.requirements_of(policy):
+            req = fw.requirements.get(rid)
+            if req is not None and req.category not in out:
+                out.append(req.category)
+        return tuple(out)
 
     # -- aggregation -------------------------------------------------------------------------
     def results(self, stack: Optional[StackReport] = None) -> Iterable[Result]:
@@ -181,7 +224,7 @@ class ScanReport:
     def summary(self, stack: Optional[StackReport] = None) -> Dict[str, Any]:
         """Counts (overall, by level, by category, by safeguard, by policy) and scores (computed once)."""
         cache = self.__dict__.setdefault("_summaries", {})
-        key = id(stack)
+        key = (self.framework, id(stack))
         if key not in cache:
             cache[key] = self._summary(stack)
         return cache[key]
@@ -194,21 +237,23 @@ class ScanReport:
 
         # count per policy (one increment per result), then add each policy's counts to the
         # total, its categories and its safeguards
-        total, by_cat, by_sg = blank(), {c: blank() for c in CATEGORY_ORDER}, {}
+        category_order = list(self.fw.categories)
+        total, by_cat, by_sg = blank(), {c: blank() for c in category_order}, {}
         by_pol = {name: blank() for name in self.policies}
         first_seen: Dict[str, None] = {}  # safeguards keep the order they were first met in
         for r in self.results(stack):
             by_pol[r.policy]["mandatory" if r.level == "mandatory" else "advisory"][r.status] += 1
             first_seen[r.policy] = None
         for name in (*first_seen, *self.policies):
-            for c in self.policies[name].citations:
+            for c in self.requirements_of(name):
                 if c not in by_sg:
                     by_sg[c] = blank()
         for name, p in self.policies.items():
             na = sum(s.not_applicable.get(name, 0) for s in stacks)
             by_pol[name]["mandatory" if p.level == "mandatory" else "advisory"][NA] += na
             counts = by_pol[name]
-            for target in (total, *(by_cat[c] for c in p.categories), *(by_sg[c] for c in p.citations)):
+            for target in (total, *(by_cat[c] for c in self.categories_of(name)),
+                           *(by_sg[c] for c in self.requirements_of(name))):
                 for lvl in LEVELS:
                     row, add = target[lvl], counts[lvl]
                     for st in STATUSES:
@@ -228,8 +273,9 @@ class ScanReport:
             "mandatoryViolations": total["mandatory"][FAIL],
             "advisoryViolations": total["advisory"][FAIL],
             **finish(total),
-            "categories": {c: finish(by_cat[c]) for c in CATEGORY_ORDER},
-            "safeguards": {c: finish(v) for c, v in sorted(by_sg.items(), key=lambda kv: _cit_key(kv[0]))},
+            "framework": self.framework,
+            "categories": {c: finish(by_cat[c]) for c in category_order},
+            "safeguards": {c: finish(v) for c, v in sorted(by_sg.items(), key=lambda kv: self._requirement_key(kv[0]))},
             "byPolicy": {n: finish(v) for n, v in by_pol.items()},
         }
         if self.baseline is not None:

@@ -193,6 +193,24 @@ def generate() -> Dict[str, Any]:
             "policies": {"type": "array", "items": {"type": "object", "required": ["name", "enforcementLevel", "citations"]}},
             "summary": {"type": "object", "required": ["exitCode", "score", "mandatoryViolations", "advisoryViolations"]},
             "stacks": {"type": "array", "items": stack},
+            "frameworkResults": {
+                "type": "object", "description": "the scan's results per requirement of every framework (2.1)",
+                "additionalProperties": {"type": "object", "required": ["name", "version", "status", "informative",
+                                                                         "requirements"], "properties": {
+                    "name": {"type": "string"}, "version": {"type": "string"},
+                    "status": {"enum": ["in force", "proposed"]}, "informative": {"type": "boolean"},
+                    "note": {"type": "string"},
+                    "requirements": {"type": "array", "items": {"type": "object", "additionalProperties": False,
+                                     "required": ["id", "title", "category", "evidence", "policies", "score", "counts"],
+                                     "properties": {
+                                         "id": {"type": "string"}, "title": {"type": "string"},
+                                         "category": {"type": "string"},
+                                         "evidence": {"type": "string", "description": "what the pack can evidence "
+                                                      "of it: enforced, partially enforced, process control, AWS "
+                                                      "responsibility, not yet enforced, no IaC evidence"},
+                                         "policies": {"type": "array", "items": {"type": "string"}},
+                                         "score": {"type": ["number", "null"]},
+                                         "counts": {"type": "object", "additionalProperties": {"type": "integer"}}}}}}}},
             "exports": {"type": "array", "description": "CSV files written beside the bundle (paths relative to it)",
                         "items": {"$ref": "#/$defs/fileDigest"}},
             "results": {"type": "array", "items": {"type": "object", "required": [

@@ -27,7 +27,7 @@ from hipaa_policies.cli.scan.inputs import show_path
 from hipaa_policies.cli.scan.runner import dumps, ScanReport
 
 BUNDLE_VERSION = "2"
-SCHEMA_VERSION = "2.0.0"
+SCHEMA_VERSION = "2.1.0"  # 2.1: frameworkResults (every framework per requirement), framework id and status
 SCHEMA_ID = "https://github.com/aws-hipaa/aws-hipaa/blob/main/hipaa_policies/cli/scan/schemas/evidence-v2.schema.json"
 KIND = "hipaa-policies-scan-evidence"
 EXPORT_DIR = "registers"
@@ -118,6 +118,29 @@ def csv_exports(report: ScanReport) -> Dict[str, str]:
 
 
 # --------------------------------------------------------------------------- the bundle
+def framework_results(report: ScanReport) -> Dict[str, Any]:
+    """Every framework's view of the same results: per requirement, what the pack can evidence of it
+    (from the framework data), the policies mapped to it, and the scan's score and counts."""
+    from hipaa_policies.registry import frameworks
+    out: Dict[str, Any] = {}
+    for fid, fw in frameworks().items():
+        view = report.for_framework(fid)
+        per_req = view.summary()["safeguards"]
+        status = {row["id"]: row["status"] for row in fw.coverage()[0]}
+        reqs = []
+        for rid, req in fw.requirements.items():
+            s = per_req.get(rid)
+            reqs.append({"id": rid, "title": req.title, "category": req.category, "evidence": status[rid],
+                         "policies": sorted(fw.policies_for(rid)), "score": s["score"] if s else None,
+                         "counts": dict(s["counts"]) if s else {}})
+        entry = {"name": fw.name, "version": fw.version, "status": fw.status, "informative": fw.informative,
+                 "requirements": reqs}
+        if fw.notes:
+            entry["note"] = fw.notes
+        out[fid] = entry
+    return out
+
+
 def document(report: ScanReport) -> Dict[str, Any]:
     from hipaa_policies.cli.scan.registers import for_report, manifest, policy_config
     cat = load_catalogue()
@@ -151,7 +174,8 @@ def document(report: ScanReport) -> Dict[str, Any]:
         "bundleVersion": BUNDLE_VERSION,
         "kind": KIND,
         "generatedAt": report.generated_at,
-        "framework": {"name": "HIPAA Security Rule", "version": "45 CFR Part 164 Subpart C"},
+        "framework": {"name": report.fw.name, "version": report.fw.version, "id": report.fw.id,
+                      "status": report.fw.status},
         "pack": {"name": report.pack_name, "version": report.pack_version, "analyzerVersion": report.analyzer_version},
         "environment": {"python": platform.python_version(), "platform": platform.platform()},
         "policyConfig": report.policy_config,
@@ -170,6 +194,7 @@ def document(report: ScanReport) -> Dict[str, Any]:
                     "categories": {c: {"score": v["score"], "counts": v["counts"]}
                                    for c, v in summary["categories"].items()}},
         "stacks": stacks,
+        "frameworkResults": framework_results(report),
         "exports": [{"path": path, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
                     for path, text in sorted(exports.items())],
         "results": results,

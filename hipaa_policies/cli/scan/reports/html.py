@@ -22,7 +22,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from hipaa_policies.frameworks.catalogue import CATEGORY_ORDER, load_catalogue
 from hipaa_policies.cli.scan.runner import EXEMPT, FAIL, PASS, UNVERIFIED, ScanReport
 
 MAX_PASSING = 5        # passing resources listed per policy under a safeguard
@@ -185,7 +184,7 @@ def _not_assessed() -> str:
 
 
 def _findings(report: ScanReport, locs: Locations) -> str:
-    cat = load_catalogue()
+    cat = report.fw
     summary = report.summary()
     multi = len(report.stacks) > 1
     by_policy: Dict[str, List[Any]] = {}
@@ -203,10 +202,10 @@ def _findings(report: ScanReport, locs: Locations) -> str:
                  f"<p><span class='b fail'>{summary['mandatoryViolations']} mandatory</span> "
                  f"<span class='b warnb'>{summary['advisoryViolations']} advisory</span> violations</p></div>"
                  "<div class='categories'>")
-    for c in CATEGORY_ORDER:
+    for c, title in cat.categories.items():
         s = summary["categories"][c]
-        parts.append(f"<div class='card category' id='category-{c}' data-category='{c}' data-score='{e(s['score'])}'>"
-                     f"<h3>{e(c.capitalize())}</h3><p class='sub'>{e(CATEGORY_TITLES[c])}</p>"
+        parts.append(f"<div class='card category' id='category-{e(c)}' data-category='{e(c)}' data-score='{e(s['score'])}'>"
+                     f"<h3>{e(c.capitalize())}</h3><p class='sub'>{e(title)}</p>"
                      f"{_ring(s['score'])}{_counts(s['counts'])}</div>")
     parts.append("</div></section>")
     parts.append("<p class='explain'>Score = (pass + exempt) ÷ (pass + fail + exempt + unverified) over every "
@@ -224,25 +223,25 @@ def _findings(report: ScanReport, locs: Locations) -> str:
                      f"<td>{sm['mandatoryViolations']}</td><td>{sm['advisoryViolations']}</td></tr>")
     parts.append("</tbody></table></section>")
 
-    parts.append("<section id='safeguards'><h2>Safeguards → policies → resources</h2>"
+    parts.append(f"<section id='safeguards'><h2>{e(cat.label)}: requirements → policies → resources</h2>"
                  "<div class='tools'><input id='filter' type='search' placeholder='Filter resources, policies…'>"
                  "<button id='expand'>Expand all</button><button id='collapse'>Collapse all</button>"
                  "<label><input type='checkbox' id='only-problems'> only problems</label></div>")
-    for c in CATEGORY_ORDER:
-        sids = [sid for sid in summary["safeguards"] if sid in cat.safeguards and cat.safeguards[sid].category == c]
+    for c, title in cat.categories.items():
+        sids = [sid for sid in summary["safeguards"] if sid in cat.requirements and cat.requirements[sid].category == c]
         if not sids:
             continue
-        parts.append(f"<h3 class='cat-head'>{e(CATEGORY_TITLES[c])}</h3>")
+        parts.append(f"<h3 class='cat-head'>{e(title)}</h3>")
         for sid in sids:
             s = summary["safeguards"][sid]
-            sg = cat.safeguards[sid]
+            sg = cat.requirements[sid]
             has_problem = s["counts"]["fail"] + s["counts"]["unverified"] > 0
             parts.append(f"<details class='safeguard' data-safeguard='{e(sid)}'{' open' if s['counts']['fail'] else ''}>"
                          f"<summary><span class='cit'>{e(sid)}</span> {e(sg.title)} "
                          f"<span class='req'>{e(sg.requirement)}</span> "
                          f"<span class='b {_grade(s['score'])}'>{_pct(s['score'])}</span>{_counts(s['counts'])}"
                          f"{' <span class=flag>needs attention</span>' if has_problem else ''}</summary>")
-            for name in sorted(n for n, p in report.policies.items() if sid in p.citations):
+            for name in sorted(n for n in report.policies if sid in report.requirements_of(n)):
                 p = report.policies[name]
                 ps = summary["byPolicy"][name]
                 rows = by_policy.get(name, [])
@@ -370,7 +369,9 @@ def render(report: ScanReport) -> str:
     parts: List[str] = []
     verdict = ("<span class='verdict bad' id='verdict'>FAILED — mandatory violations</span>" if report.exit_code
                else "<span class='verdict good' id='verdict'>PASSED — no mandatory violation</span>")
-    parts.append(f"<header><h1>HIPAA Security Rule compliance</h1><p class='meta'>Pack <b>{e(report.pack_name)}</b> "
+    caveat = ("" if report.fw.status == "in force" and not report.fw.informative else
+              f"<p class='meta'><b>{'Proposed rule — not in force.' if report.fw.status != 'in force' else 'Informative mapping — related controls, not an equivalence.'}</b> {e(report.fw.notes)}</p>")
+    parts.append(f"<header><h1>{e(report.fw.label)} compliance</h1>{caveat}<p class='meta'>Pack <b>{e(report.pack_name)}</b> "
                  f"{e(report.pack_version)} · generated {e(report.generated_at)} · {len(report.stacks)} stack(s), "
                  f"{summary['resources']} resources, {len(report.policies)} policies</p>{verdict}</header>")
     parts.append("<nav class='tabs' id='tabs'><button data-tab='findings'>Findings</button>"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from hipaa_policies.frameworks.catalogue import CATEGORY_ORDER, load_catalogue
 from hipaa_policies.cli.scan.runner import dumps, ScanReport
 
 SCHEMA_VERSION = "1.1.0"  # 1.1: inScope, placeholders, unexpanded components, locations, baseline, input errors
@@ -44,23 +43,23 @@ def locations(report: ScanReport) -> Dict[Any, Dict[str, Any]]:
 
 
 def document(report: ScanReport) -> Dict[str, Any]:
-    cat = load_catalogue()
+    cat = report.fw
     summary = report.summary()
     policies: List[Dict[str, Any]] = []
     for name, p in sorted(report.policies.items()):
         policies.append({
             "name": name, "description": p.description, "kind": p.kind, "severity": p.severity,
             "level": p.level, "configuredLevel": p.configured_level, "citations": list(p.citations),
-            "categories": list(p.categories), "resourceTypes": sorted(p.resource_types),
+            "categories": list(report.categories_of(name)), "resourceTypes": sorted(p.resource_types),
             "remediation": p.remediation, "url": p.url, "summary": summary["byPolicy"][name],
         })
     safeguards: List[Dict[str, Any]] = []
     for sid, s in summary["safeguards"].items():
-        sg = cat.safeguards.get(sid)
+        sg = cat.requirements.get(sid)
         safeguards.append({
             "id": sid, "title": sg.title if sg else sid, "category": sg.category if sg else "",
-            "requirement": sg.requirement if sg else "",
-            "policies": sorted(n for n, p in report.policies.items() if sid in p.citations),
+            "requirement": (sg.requirement or "") if sg else "",
+            "policies": sorted(n for n in report.policies if sid in report.requirements_of(n)),
             "summary": s,
         })
     stacks = []
@@ -91,7 +90,9 @@ def document(report: ScanReport) -> Dict[str, Any]:
         "policyConfig": report.policy_config,
         "stackTags": dict(report.stack_tags),
         "exitCode": report.exit_code,
-        "categoryOrder": list(CATEGORY_ORDER),
+        "framework": {"id": cat.id, "name": cat.name, "version": cat.version, "status": cat.status,
+                      "informative": cat.informative},
+        "categoryOrder": list(cat.categories),
         "summary": total,
         "stacks": stacks,
         "policies": policies,

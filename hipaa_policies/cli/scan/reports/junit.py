@@ -38,6 +38,8 @@ def render(report: ScanReport) -> str:
                 ET.SubElement(case, "skipped", message=f"{r.status}: {r.message}")
             out = ET.SubElement(case, "system-out")
             out.text = f"{r.urn} {r.type} level={r.level} status={r.status} citations={' '.join(p.citations)}"
+            if report.framework != "hipaa-security-rule":
+                out.text += f" {report.framework}={' '.join(report.requirements_of(p.name))}"
         for name in sorted(set(report.policies) - seen):
             case = ET.SubElement(suite, "testcase", name=f"{name} :: (no applicable resources)",
                                  classname=f"{report.pack_name}.{name}")

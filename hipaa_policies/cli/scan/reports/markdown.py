@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, List
 
-from hipaa_policies.frameworks.catalogue import CATEGORY_ORDER, load_catalogue
 from hipaa_policies.cli.scan.runner import EXEMPT, UNVERIFIED, ScanReport
 
 
@@ -24,10 +23,13 @@ def _counts(s: dict) -> str:
 def render(report: ScanReport) -> str:
     from hipaa_policies.cli.scan.inputs import show_path
     from hipaa_policies.cli.scan.reports.text import by_resource, location, verdict_line
-    cat = load_catalogue()
+    cat = report.fw
     summary = report.summary()
     out: List[str] = []
-    out.append("# HIPAA Security Rule scan\n\n")
+    out.append(f"# {cat.label} scan\n\n")
+    if cat.status != "in force" or cat.informative:
+        out.append(f"> {'Proposed rule, not in force.' if cat.status != 'in force' else 'Informative mapping (NIST): related controls, not an equivalence.'} "
+                   f"{_cell(cat.notes)}\n\n")
     out.append(f"Pack `{report.pack_name}` {report.pack_version}, generated {report.generated_at} by "
                f"`hipaa-policies scan` in {report.duration:.2f}s.\n\n**{_cell(verdict_line(report))}**\n\n")
     scope = "" if summary["inScope"] == summary["resources"] else f" ({summary['inScope']} in scope)"
@@ -75,11 +77,11 @@ def render(report: ScanReport) -> str:
                 explained.add(r.policy)
         out.append("\n")
 
-    out.append("\n## Score by safeguard category\n\n| Category | Score | Pass | Fail | Exempt | Unverified |\n"
+    out.append("\n## Score by category\n\n| Category | Score | Pass | Fail | Exempt | Unverified |\n"
                "|---|---:|---:|---:|---:|---:|\n")
-    for c in CATEGORY_ORDER:
+    for c, title in cat.categories.items():
         s = summary["categories"][c]
-        out.append(f"| {c} | {_pct(s['score'])} | {_counts(s)} |\n")
+        out.append(f"| {_cell(title)} | {_pct(s['score'])} | {_counts(s)} |\n")
 
     out.append("\n## Stacks\n\n| Stack | Input | Kind | SHA-256 | Resources | Score | Mandatory | Advisory |\n"
                "|---|---|---|---|---:|---:|---:|---:|\n")
@@ -89,12 +91,12 @@ def render(report: ScanReport) -> str:
         out.append(f"| {_cell(st.label)} | `{_cell(show_path(st.input.path))}` | {st.input.kind} | `{st.input.sha256[:16]}…` | "
                    f"{resources} | {_pct(sm['score'])} | {sm['mandatoryViolations']} | {sm['advisoryViolations']} |\n")
 
-    out.append("\n## Safeguards\n\n| Citation | Safeguard | R/A | Policies | Score | Pass | Fail | Exempt | Unverified |\n"
+    out.append("\n## Requirements\n\n| Requirement | Title | R/A | Policies | Score | Pass | Fail | Exempt | Unverified |\n"
                "|---|---|---|---|---:|---:|---:|---:|---:|\n")
     for sid, s in summary["safeguards"].items():
-        sg = cat.safeguards.get(sid)
-        pols = ", ".join(f"`{n}`" for n, p in sorted(report.policies.items()) if sid in p.citations)
-        out.append(f"| {sid} | {_cell(sg.title if sg else sid)} | {(sg.requirement[:1].upper() if sg else '')} | {pols} | "
+        sg = cat.requirements.get(sid)
+        pols = ", ".join(f"`{n}`" for n in sorted(report.policies) if sid in report.requirements_of(n))
+        out.append(f"| {sid} | {_cell(sg.title if sg else sid)} | {((sg.requirement or '')[:1].upper() if sg else '')} | {pols} | "
                    f"{_pct(s['score'])} | {_counts(s)} |\n")
 
     for level in ("mandatory", "advisory"):

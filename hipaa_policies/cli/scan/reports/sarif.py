@@ -87,7 +87,9 @@ def _rule(report: ScanReport, p: Any) -> Dict[str, Any]:
                        "security-severity": SEVERITY_SCORE.get(p.severity, "5.5"), "precision": "high",
                        "problem.severity": "error" if level == "error" else "warning",
                        "enforcementLevel": p.level, "citations": list(p.citations),
-                       "categories": list(p.categories)},
+                       "framework": report.framework,
+                       "requirements": list(report.requirements_of(p.name)),
+                       "categories": list(report.categories_of(p.name))},
     }
     if p.url:
         rule["helpUri"] = p.url

@@ -8,7 +8,6 @@ import sys
 import time
 from typing import Any, List, Optional
 
-from hipaa_policies.frameworks.catalogue import CATEGORY_ORDER, load_catalogue
 from hipaa_policies.cli.scan.inputs import show_path
 from hipaa_policies.cli.scan.runner import EXEMPT, UNVERIFIED, Progress, ScanReport
 
@@ -149,11 +148,12 @@ def verdict_line(report: ScanReport) -> str:
 
 
 def _header(report: ScanReport, summary: dict) -> List[Any]:
+    from rich.markup import escape
     from rich.text import Text
     out: List[Any] = []
     scope = "" if summary["inScope"] == summary["resources"] else f" ({summary['inScope']} in scope)"
     out.append(Text.from_markup(
-        f"[bold]HIPAA Security Rule scan[/bold] — {report.pack_name} {report.pack_version}: "
+        f"[bold]{escape(report.fw.label)} scan[/bold] — {report.pack_name} {report.pack_version}: "
         f"{_plural(len(report.stacks), 'stack')}, {_plural(summary['resources'], 'resource')}{scope}, "
         f"{len(report.policies)} policies, {report.duration:.2f} s" + (" (preview mode)" if report.preview else "")))
     if report.placeholders:
@@ -228,7 +228,7 @@ def _table(title: str, columns: List[tuple]) -> Any:
 def build(report: ScanReport, verbose: bool = False) -> List[Any]:
     """Rich renderables for the whole report: what to fix first, then the summary tables."""
     from rich.text import Text
-    cat = load_catalogue()
+    cat = report.fw
     summary = report.summary()
     out: List[Any] = _header(report, summary)
     out.append(Text(""))
@@ -250,10 +250,10 @@ def build(report: ScanReport, verbose: bool = False) -> List[Any]:
             out.append(Text(f"  ✓ {f.get('name')} ({f.get('type')}) {f.get('policy')}", style="green"))
         out.append(Text(""))
 
-    t = _table("Score by safeguard category", [("Category", "left", True), ("Score", "right", True),
+    t = _table(f"Score by category — {cat.label}", [("Category", "left", True), ("Score", "right", True),
                                                ("", "left", True), ("pass", "right", True), ("fail", "right", True),
                                                ("exempt", "right", True), ("unverified", "right", True)])
-    for c in CATEGORY_ORDER:
+    for c in cat.categories:
         s = summary["categories"][c]
         t.add_row(c, Text(_pct(s["score"]), style=_style(s["score"])), Text(_bar(s["score"]), style=_style(s["score"])),
                   *_counts_row(s))
@@ -270,13 +270,13 @@ def build(report: ScanReport, verbose: bool = False) -> List[Any]:
     out.append(t)
 
     if verbose:
-        t = _table("Safeguards (results: pass/fail/exempt/unverified)",
-                   [("Citation", "left", True), ("Safeguard", "left", False), ("Score", "right", True),
+        t = _table(f"Requirements of {cat.label} (results: pass/fail/exempt/unverified)",
+                   [("Requirement", "left", True), ("Title", "left", False), ("Score", "right", True),
                     ("Results", "right", True)])
         for sid, s in summary["safeguards"].items():
             if not any(s["counts"][k] for k in ("pass", "fail", "exempt", "unverified")):
                 continue
-            title = cat.safeguards[sid].title if sid in cat.safeguards else sid
+            title = cat.requirements[sid].title if sid in cat.requirements else sid
             t.add_row(sid, title, Text(_pct(s["score"]), style=_style(s["score"])), _compact(s))
         out.append(t)
         for level in ("mandatory", "advisory"):
