@@ -32,7 +32,7 @@ from fuzzing import MARK, Chooser, Generator, Vocabulary, echoed, marks
 SPECS = registry.policies()
 ALL_TYPES = sorted({t for s in SPECS for t in s.resource_types})
 SETTINGS = [Settings.from_config(None), Settings.from_config({"scope": {"mode": "resource-tag"}})]
-FUZZ = settings(max_examples=25, deadline=None, derandomize=False, database=None,
+FUZZ = settings(max_examples=20, deadline=None, derandomize=False, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.filter_too_much])
 

@@ -52,3 +52,38 @@ def test_messages_never_echo_values(pack):
 def test_pack_dir_must_be_a_pack(tmp_path):
     with pytest.raises(FileNotFoundError, match="PulumiPolicy.yaml"):
         PackServer(tmp_path)
+
+
+def test_capture_names_every_missing_config_key_or_fills_placeholders():
+    import pulumi
+    import pulumi_aws as aws
+    from hipaa_policies.testing import MissingConfig
+
+    def program():
+        cfg = pulumi.Config()
+        aws.s3.Bucket("b", bucket=cfg.require("bucketName"), tags={"team": cfg.require_secret("team")})
+        aws.cloudwatch.LogGroup("l", retention_in_days=cfg.require_int("retentionDays"))
+    try:
+        capture(program, project="p")
+        raise AssertionError("expected MissingConfig")
+    except MissingConfig as e:
+        assert e.keys == {"p:bucketName": False, "p:team": True, "p:retentionDays": False}
+    resources = capture(program, project="p", placeholder_config=True)
+    assert resources.placeholders == {"p:bucketName": False, "p:team": True, "p:retentionDays": False}
+    log_group = next(r for r in resources if r.name == "l")
+    assert log_group.props()["retentionInDays"] == 1.0  # require_int got a number
+
+
+def test_capture_is_deterministic_and_records_declaring_lines():
+    import pulumi_aws as aws
+
+    def program():
+        key = aws.kms.Key("k")
+        aws.s3.Bucket("b")
+        aws.s3.BucketServerSideEncryptionConfiguration("sse", bucket="b", rules=[{
+            "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": key.arn}}])
+    runs = [[(r.urn, r.props(), r.source) for r in capture(program)] for _ in range(5)]
+    assert all(run == runs[0] for run in runs)
+    sse = runs[0][2]
+    assert sse[1]["rules"][0]["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"].startswith("arn:aws:kms:us-east-1:")
+    assert sse[2][0] == __file__ and sse[2][1] > runs[0][0][2][1]

@@ -64,9 +64,13 @@ def _pack_dir(args: argparse.Namespace) -> int:
 
 
 def _check_config(args: argparse.Namespace) -> int:
+    import datetime as dt
     from hipaa_policies.cli.check_config import load_file
-    load_file(args.file)
+    from hipaa_policies.core.settings import SETTINGS_POLICY, void_central_exemptions
+    config = load_file(args.file)
     sys.stdout.write(f"{args.file}: valid policy config\n")
+    for note in void_central_exemptions(config.get(SETTINGS_POLICY), dt.date.today()):
+        sys.stdout.write(f"note: {note}\n")  # e.g. an exemption that has expired: valid config, no effect
     return 0
 
 

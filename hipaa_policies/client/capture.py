@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import os
 import sys
 import sysconfig
@@ -125,16 +126,47 @@ def _downgrade_value(value: Any) -> None:
             _downgrade_value(item)
 
 
-@contextlib.contextmanager
-def _own_loop() -> Iterator[None]:
-    """An event loop for one monitor call on an executor thread, closed afterwards."""
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
+class _MonitorThreads:
+    """The executor the runs' event loops hand monitor calls to, shared by every run (starting
+    threads per run is most of a small program's cost), and an event loop per executor thread for
+    the mock monitor, which deserializes and serializes on the calling thread.  Resource references
+    are downgraded before the monitor sees them, so no future outlives a call; the loops are closed
+    at exit."""
+
+    def __init__(self) -> None:
+        self.local = threading.local()
+        self.loops: List[asyncio.AbstractEventLoop] = []
+        self.lock = threading.Lock()
+        self.executor: Any = None
+
+    def pool(self) -> Any:
+        with self.lock:
+            if self.executor is None:
+                import atexit
+                from concurrent.futures import ThreadPoolExecutor
+                self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="pulumi-mock-monitor")
+                atexit.register(self.close)
+            return self.executor
+
+    @contextlib.contextmanager
+    def loop(self) -> Iterator[None]:
+        loop = getattr(self.local, "loop", None)
+        if loop is None or loop.is_closed():
+            loop = self.local.loop = asyncio.new_event_loop()
+            with self.lock:
+                self.loops.append(loop)
+        asyncio.set_event_loop(loop)
         yield
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
+
+    def close(self) -> None:
+        with self.lock:
+            loops, self.loops = self.loops, []
+        for loop in loops:
+            if not loop.is_running():
+                loop.close()
+
+
+_THREADS = _MonitorThreads()
 
 
 _LIBRARY_DIRS = tuple({str(Path(p).resolve()) + os.sep for p in
@@ -205,14 +237,42 @@ def _placeholder(method: str, key: str, scratch: Optional[Path]) -> str:
     return f"{PLACEHOLDER}-{name}"
 
 
-@contextlib.contextmanager
-def _patched(cls: Any, name: str, wrapper: Callable[[Callable], Callable]) -> Iterator[None]:
-    original = cls.__dict__[name]
-    setattr(cls, name, wrapper(original))
-    try:
-        yield
-    finally:
-        setattr(cls, name, original)
+# The run a thread is capturing (set in its thread; tasks and executor calls inherit it).  The SDK is
+# hooked once, for good: patching classes per run would invalidate the type caches of every resource
+# class each time, which costs more than the run itself.  Outside a capture the hooks do nothing.
+_ACTIVE: "contextvars.ContextVar[Any]" = contextvars.ContextVar("hipaa_policies_capture", default=None)
+_HOOKED: List[bool] = []
+_HOOK_LOCK = threading.Lock()
+
+
+def _install_hooks() -> None:
+    with _HOOK_LOCK:
+        if _HOOKED:
+            return
+        import pulumi
+        import pulumi.resource as pulumi_resource
+        original_init = pulumi_resource.Resource.__init__
+
+        def __init__(self, t, name, *args, **kwargs):  # noqa: N807 - wraps Resource.__init__
+            run = _ACTIVE.get()
+            if run is not None and isinstance(t, str) and isinstance(name, str):
+                run.on_resource(self, t, name)
+            return original_init(self, t, name, *args, **kwargs)
+        pulumi_resource.Resource.__init__ = __init__
+
+        def hook(method: str, original: Callable, required: bool) -> Callable:
+            def config_read(self, key, *args, **kwargs):
+                run = _ACTIVE.get()
+                if run is not None:
+                    run.on_config(self, method, key, required, args, kwargs)
+                return original(self, key, *args, **kwargs)
+            config_read.__name__ = method
+            return config_read
+        for method in _REQUIRE_METHODS + _GET_METHODS:
+            original = pulumi.Config.__dict__.get(method)
+            if original is not None:
+                setattr(pulumi.Config, method, hook(method, original, method.startswith("require")))
+        _HOOKED.append(True)
 
 
 # --------------------------------------------------------------------------- capture
@@ -263,6 +323,7 @@ def capture(program: Callable[[], Any], *, preview: bool = False, project: str =
             return mock_answers.invoke(args.token, dict(args.args or {}), region)
 
     from pulumi.runtime import mocks as pm
+    _own_loop = _THREADS.loop
 
     class _Monitor(pm.MockMonitor):
         def RegisterResource(self, request):
@@ -321,61 +382,45 @@ def capture(program: Callable[[], Any], *, preview: bool = False, project: str =
         def exception(self, msg: Any, *a: Any, **k: Any) -> None:
             self._keep("error", msg)
 
-    def record_init(original: Callable) -> Callable:
-        def __init__(self, t, name, *args, **kwargs):  # noqa: N807 - replaces Resource.__init__
-            if isinstance(t, str) and isinstance(name, str):
-                where = _declaring_frame(root)
-                with lock:
-                    classes.setdefault(t, type(self))
-                    order.setdefault((t, name), len(order))
-                    if where is not None:
-                        sources.setdefault((t, name), where)
-            return original(self, t, name, *args, **kwargs)
-        return __init__
-
     import tempfile
     scratch_dir = tempfile.TemporaryDirectory(prefix="hipaa-scan-placeholders-") if placeholder_config else None
     scratch = Path(scratch_dir.name) if scratch_dir is not None else None
     optional = set(fill_optional)
 
-    def fill(method: str, full: str, secret: bool) -> None:
-        from pulumi.runtime import config as runtime_config
-        runtime_config.set_config(full, _placeholder(method, full, scratch))
-        if secret:
-            runtime_config._SECRET_KEYS.get().add(full)
+    class _Run:
+        """What the SDK hooks report to during this run."""
 
-    def requiring(method: str) -> Callable[[Callable], Callable]:
-        def wrap(original: Callable) -> Callable:
-            def require(self, key, *args, **kwargs):
-                from pulumi.runtime import config as runtime_config
-                full = self.full_key(key)
-                if runtime_config.get_config(full) is None:
-                    secret = "secret" in method
-                    with lock:
-                        (result.placeholders if placeholder_config else missing)[full] = secret
-                    fill(method, full, secret)
-                return original(self, key, *args, **kwargs)
-            return require
-        return wrap
+        @staticmethod
+        def on_resource(obj: Any, t: str, name: str) -> None:
+            where = _declaring_frame(root)
+            with lock:
+                classes.setdefault(t, type(obj))
+                order.setdefault((t, name), len(order))
+                if where is not None:
+                    sources.setdefault((t, name), where)
 
-    def getting(method: str) -> Callable[[Callable], Callable]:
-        def wrap(original: Callable) -> Callable:
-            def get(self, key, *args, **kwargs):
-                from pulumi.runtime import config as runtime_config
-                full = self.full_key(key)
-                has_default = bool(args) and args[0] is not None or kwargs.get("default") is not None
-                if not has_default and runtime_config.get_config(full) is None:
-                    secret = "secret" in method
-                    with lock:
-                        if optional_missing is not None:
-                            optional_missing[full] = secret
-                        if full in optional:
-                            result.placeholders[full] = secret
-                    if full in optional:
-                        fill(method, full, secret)
-                return original(self, key, *args, **kwargs)
-            return get
-        return wrap
+        @staticmethod
+        def on_config(cfg: Any, method: str, key: str, required: bool, args: tuple, kwargs: dict) -> None:
+            from pulumi.runtime import config as runtime_config
+            full = cfg.full_key(key)
+            if runtime_config.get_config(full) is not None:
+                return
+            secret = "secret" in method
+            if required:
+                with lock:
+                    (result.placeholders if placeholder_config else missing)[full] = secret
+            else:
+                if bool(args) and args[0] is not None or kwargs.get("default") is not None:
+                    return  # the program has a default
+                with lock:
+                    if optional_missing is not None:
+                        optional_missing[full] = secret
+                    if full not in optional:
+                        return
+                    result.placeholders[full] = secret
+            runtime_config.set_config(full, _placeholder(method, full, scratch))
+            if secret:
+                runtime_config._SECRET_KEYS.get().add(full)
 
     outcome: Dict[str, BaseException] = {}
 
@@ -383,7 +428,9 @@ def capture(program: Callable[[], Any], *, preview: bool = False, project: str =
         from pulumi.runtime import config as runtime_config
         from pulumi.runtime.stack import run_pulumi_func
         loop = asyncio.new_event_loop()
+        loop.set_default_executor(_THREADS.pool())
         asyncio.set_event_loop(loop)
+        _ACTIVE.set(_Run())
         try:
             mocks = _Mocks()
             pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview,
@@ -403,26 +450,21 @@ def capture(program: Callable[[], Any], *, preview: bool = False, project: str =
                 if pending:
                     loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
                 loop.run_until_complete(loop.shutdown_asyncgens())
-                loop.run_until_complete(loop.shutdown_default_executor())
             finally:
                 asyncio.set_event_loop(None)
+                loop._default_executor = None  # shared by every run: not shut down with this loop
                 loop.close()
 
-    import pulumi.resource as pulumi_resource
-    with contextlib.ExitStack() as patches:
-        patches.enter_context(_patched(pulumi_resource.Resource, "__init__", record_init))
-        for method in _REQUIRE_METHODS:
-            patches.enter_context(_patched(pulumi.Config, method, requiring(method)))
-        for method in _GET_METHODS:
-            if method in pulumi.Config.__dict__:
-                patches.enter_context(_patched(pulumi.Config, method, getting(method)))
-        if scratch_dir is not None:
-            patches.callback(scratch_dir.cleanup)
+    _install_hooks()
+    try:
         worker = threading.Thread(target=run, name=f"pulumi-program-{project}-{stack}", daemon=True)
         worker.start()
         worker.join(timeout)
         if worker.is_alive():
             raise ProgramTimeout(f"the program did not finish within {timeout:g} s")
+    finally:
+        if scratch_dir is not None:
+            scratch_dir.cleanup()
     if missing:
         raise MissingConfig(missing)
     if "error" in outcome:

@@ -18,6 +18,7 @@ values only flow into other resources that refer to them, as real outputs do.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import importlib
 import json
@@ -192,8 +193,9 @@ def _hints(fget: Callable) -> Any:
         return Any
 
 
+@functools.lru_cache(maxsize=None)
 def _properties(cls: type) -> List[tuple]:
-    """(pulumi name, annotation) of every getter of an SDK class (resource or output type)."""
+    """(pulumi name, annotation) of every getter of an SDK class (resource or output type), once per class."""
     try:
         from pulumi._types import _py_properties
         props = _py_properties(cls)
@@ -210,48 +212,102 @@ def _is_resource_class(cls: type) -> bool:
         return False
 
 
-def value_for(tp: Any, prop: str, ctx: Ctx, depth: int = 0, *, fill_optional: bool = False) -> Any:
-    """A plausible value of annotation ``tp`` for property ``prop``; None when none is plausible."""
+def _shape_uncached(tp: Any, depth: int, fill_optional: bool) -> Any:
+    """What kind of value annotation ``tp`` takes: ("str",), ("bool",), ("int",), ("float",),
+    ("enum", value), ("strings",), ("list", shape), ("map",), ("object", ((name, shape), ...)) or None
+    (no plausible value: optional, Any, another resource, too deep)."""
     import enum
     inner, optional = _unwrap(tp)
     if (optional and not fill_optional) or depth > MAX_DEPTH or inner is Any:
         return None
-    origin = typing.get_origin(inner)
-    args = typing.get_args(inner)
     if inner is str:
-        return _string(prop, ctx)
+        return ("str",)
     if inner is bool:
-        return False
+        return ("bool",)
     if inner is int:
-        return _number(prop, ctx)
+        return ("int",)
     if inner is float:
-        return float(_number(prop, ctx))
+        return ("float",)
     if isinstance(inner, type) and issubclass(inner, enum.Enum):
         members = list(inner)
-        return members[0].value if members else None
+        return ("enum", members[0].value) if members else None
+    origin = typing.get_origin(inner)
+    args = typing.get_args(inner)
     if origin in (list, Sequence, typing.Sequence, List) or getattr(origin, "__name__", "") in ("Sequence", "list"):
         item = args[0] if args else Any
-        item_inner, _ = _unwrap(item)
-        if item_inner is str:  # one per availability zone, as for subnets
-            return [_string(prop, ctx, i) for i in range(3)]
-        value = value_for(item, prop, ctx, depth + 1, fill_optional=True)
-        return [value] if value is not None else []
+        if _unwrap(item)[0] is str:
+            return ("strings",)
+        sub = _shape(item, depth + 1, True)
+        return ("list", sub)
     if origin in (dict, Mapping, typing.Mapping) or getattr(origin, "__name__", "") in ("Mapping", "dict"):
-        return {}
+        return ("map",)
     if isinstance(inner, type) and _is_resource_class(inner):
         return None  # an output that is another resource (a component's child): not made up
     props = _properties(inner) if isinstance(inner, type) else []
     if props:  # an output type: its always-present fields
-        out: Dict[str, Any] = {}
-        for name, hint in props:
-            v = value_for(hint, name, ctx, depth + 1)
-            if v is not None:
-                out[name] = v
-        return out
+        fields = tuple((name, _shape(hint, depth + 1, False)) for name, hint in props)
+        return ("object", tuple((n, sh) for n, sh in fields if sh is not None))
     return None
 
 
+@functools.lru_cache(maxsize=None)
+def _shape_cached(tp: Any, depth: int, fill_optional: bool) -> Any:
+    return _shape_uncached(tp, depth, fill_optional)
+
+
+def _shape(tp: Any, depth: int = 0, fill_optional: bool = False) -> Any:
+    try:
+        return _shape_cached(tp, depth, fill_optional)
+    except TypeError:  # an unhashable annotation
+        return _shape_uncached(tp, depth, fill_optional)
+
+
+def _generate(shape: Any, prop: str, ctx: Ctx) -> Any:
+    if shape is None:
+        return None
+    kind = shape[0]
+    if kind == "str":
+        return _string(prop, ctx)
+    if kind == "bool":
+        return False
+    if kind == "int":
+        return _number(prop, ctx)
+    if kind == "float":
+        return float(_number(prop, ctx))
+    if kind == "enum":
+        return shape[1]
+    if kind == "strings":  # one per availability zone, as for subnets
+        return [_string(prop, ctx, i) for i in range(3)]
+    if kind == "list":
+        value = _generate(shape[1], prop, ctx)
+        return [value] if value is not None else []
+    if kind == "map":
+        return {}
+    out: Dict[str, Any] = {}
+    for name, sub in shape[1]:
+        v = _generate(sub, name, ctx)
+        if v is not None:
+            out[name] = v
+    return out
+
+
+def value_for(tp: Any, prop: str, ctx: Ctx, depth: int = 0, *, fill_optional: bool = False) -> Any:
+    """A plausible value of annotation ``tp`` for property ``prop``; None when none is plausible.
+    The annotation is analysed once (cached); the value is made for this resource."""
+    return _generate(_shape(tp, depth, fill_optional), prop, ctx)
+
+
 # --------------------------------------------------------------------------- resources
+@functools.lru_cache(maxsize=None)
+def _plan(cls: type) -> tuple:
+    """(output name, shape) of every output of a resource class that always has a value and is a
+    scalar or a list of strings.  Nested settings objects are left out: made-up settings (a
+    replication rule, a logging target) would mislead more than help, and they cost time in every
+    program; the nested outputs programs do read are type-specific (``RESOURCE_SPECIALS``)."""
+    return tuple((prop, shape) for prop, hint in _properties(cls) if prop not in ("id", "urn")
+                 for shape in [_shape(hint)] if shape is not None and shape[0] not in ("object", "list", "map"))
+
+
 def resource_outputs(cls: Optional[type], token: str, name: str, inputs: Mapping[str, Any],
                      region: str = DEFAULT_REGION, echo_inputs: bool = True) -> Dict[str, Any]:
     """The state a created resource would have: its inputs, plus plausible values for every output
@@ -261,12 +317,11 @@ def resource_outputs(cls: Optional[type], token: str, name: str, inputs: Mapping
     ctx = Ctx(token, name, inputs, region)
     state: Dict[str, Any] = dict(inputs) if echo_inputs else {}
     if cls is not None:
-        for prop, hint in _properties(cls):
-            if prop in state and state[prop] is not None or prop in ("id", "urn"):
-                continue
-            v = value_for(hint, prop, ctx)
-            if v is not None:
-                state[prop] = v
+        for prop, shape in _plan(cls):
+            if state.get(prop) is None:
+                v = _generate(shape, prop, ctx)
+                if v is not None:
+                    state[prop] = v
     if echo_inputs:
         state.setdefault("arn", ctx.arn())
     special = RESOURCE_SPECIALS.get(token)
@@ -410,6 +465,7 @@ RESOURCE_SPECIALS: Dict[str, Callable[[Ctx, Mapping[str, Any]], Dict[str, Any]]]
 
 
 # --------------------------------------------------------------------------- data sources
+@functools.lru_cache(maxsize=None)
 def _result_class(token: str) -> Optional[type]:
     """The SDK's result type of a data source (``aws:ec2/getAmi:getAmi`` → ``pulumi_aws.ec2.get_ami.GetAmiResult``)."""
     package, module, member = _parse_token(token)

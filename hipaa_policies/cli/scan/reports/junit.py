@@ -1,6 +1,7 @@
 """JUnit XML: one test suite per stack, one test case per (policy, resource).
 
 fail -> <failure type="mandatory|advisory">; exempt and unverified -> <skipped> with the reason;
+each case's ``file`` and ``line`` are the statement that declared the resource (or its URN's line);
 pass -> a passing case.  A policy that applies to no resource of a stack is one skipped case
 named ``<policy> :: (no applicable resources)``.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
+from hipaa_policies.cli.scan.inputs import show_path
 from hipaa_policies.cli.scan.runner import EXEMPT, FAIL, UNVERIFIED, ScanReport
 
 
@@ -26,13 +28,22 @@ def render(report: ScanReport) -> str:
             seen.add(r.policy)
             p = report.policies[r.policy]
             case = ET.SubElement(suite, "testcase", name=f"{r.policy} :: {r.name}", classname=f"{report.pack_name}.{r.policy}")
-            case.set("file", str(stack.input.source))
+            loc = stack.input.locations.get(r.urn)
+            if loc is not None:
+                case.set("file", show_path(loc[0]))
+                case.set("line", str(loc[1]))
+            else:
+                case.set("file", show_path(stack.input.source))
+                if r.urn in stack.input.lines:
+                    case.set("line", str(stack.input.lines[r.urn]))
             counts["tests"] += 1
             if r.status == FAIL:
                 counts["failures"] += 1
                 f = ET.SubElement(case, "failure", message=f"[{r.level}] {r.message}", type=r.level)
                 f.text = (f"{r.urn}\n{p.primary} {p.description}\n{r.message}\nRemediation: {p.remediation}"
                           + "".join(f"\nNote: {n}" for n in r.notes))
+                if r.baseline:
+                    f.set("message", f"[{r.level}, {r.baseline}] {r.message}")
             elif r.status in (EXEMPT, UNVERIFIED):
                 counts["skipped"] += 1
                 ET.SubElement(case, "skipped", message=f"{r.status}: {r.message}")
