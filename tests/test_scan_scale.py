@@ -60,9 +60,20 @@ def pack_children():
         p = ppid
         while p and p != me and p in parents:
             p = parents[p][0]
-        if p == me and ("pulumi.policy" in cmd or "spawn_main" in cmd):
+        if p == me and ("pulumi.policy" in cmd or "spawn_main" in cmd) and pid not in _BEFORE:
             found.append((pid, cmd))
     return found
+
+
+_BEFORE: set = set()
+
+
+@pytest.fixture(autouse=True)
+def _packs_started_elsewhere():
+    """Packs that other tests started (the session's shared pack) are not this test's leftovers."""
+    _BEFORE.clear()
+    _BEFORE.update(pid for pid, _ in pack_children())
+    yield
 
 
 # --------------------------------------------------------------------------- the streamed loader
