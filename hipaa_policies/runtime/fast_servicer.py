@@ -105,12 +105,17 @@ def encode_batch(session: str, seq: int, records: List[bytes]) -> bytes:
     return b"%s %d\n[%s]" % (session.encode(), seq, b",".join(records))
 
 
+_ENCODER: Any = None
+
+
 def encode_record(type_: str, urn: str, name: str, parent: str, dependencies: List[str],
                   property_dependencies: Dict[str, List[str]], properties: Dict[str, Any]) -> bytes:
     """One resource of a ``ScanAdd`` request (compact JSON, ASCII)."""
-    import json
-    return json.dumps([type_, urn, name, parent or "", dependencies, property_dependencies, properties],
-                      separators=(",", ":")).encode()
+    global _ENCODER
+    if _ENCODER is None:
+        import json
+        _ENCODER = json.JSONEncoder(separators=(",", ":")).encode
+    return _ENCODER([type_, urn, name, parent or "", dependencies, property_dependencies, properties]).encode()
 
 
 def _add_scan_service(servicer: Any, server: Any) -> None:

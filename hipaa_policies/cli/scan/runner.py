@@ -671,8 +671,8 @@ def _kill_packs(pack_pids: Any) -> None:
 
 
 def _worker_scan(index: int, target: str) -> Tuple[str, Any]:
-    """("ok", (StackReport, pack name, analyzer version, policies)) | ("input", message) |
-    ("config", message) for one input."""
+    """("ok", (input, result rows, not applicable, resources, pack metadata or None)) |
+    ("input", message) | ("config", message) for one input."""
     from hipaa_policies.cli.scan import inputs
     opts = _WORKER["options"]
     try:
@@ -692,7 +692,14 @@ def _worker_scan(index: int, target: str) -> Tuple[str, Any]:
     inputs.label_inputs([si])
     report = session.scan_stack(si, Progress())
     si.resources = []  # evaluated: the parent needs the report, not the resources
-    return "ok", (report, session.pack_name, session.analyzer_version, session.policies)
+    # results as plain tuples (pickled in C; a slotted dataclass each would cost the parent more
+    # to unpickle than the worker spent classifying), the policies once per worker
+    rows = [(r.policy, r.urn, r.type, r.name, r.status, r.level, r.message, r.notes) for r in report.results]
+    meta = None
+    if not _WORKER.get("sent_meta"):
+        meta = (session.pack_name, session.analyzer_version, session.policies)
+        _WORKER["sent_meta"] = True
+    return "ok", (si, rows, report.not_applicable, report.resources, meta)
 
 
 def scan_parallel(targets: Sequence[str], *, jobs: int, stack: Optional[str] = None,
@@ -742,13 +749,10 @@ def scan_parallel(targets: Sequence[str], *, jobs: int, stack: Optional[str] = N
             pool.terminate()  # an error, --timeout or ^C: workers are killed where they are ...
         pool.join()
         _kill_packs(pack_pids)  # ... and so are their packs
-    stacks = [o[0] for o in outcomes]
-    inputs.label_inputs([s.input for s in stacks])  # labels over all inputs, as the serial scan
-    for s in stacks:
-        for r in s.results:
-            if r.stack != s.input.label:
-                r.stack = s.input.label
-    _, pack_name, analyzer_version, policies = outcomes[0]
+    inputs.label_inputs([o[0] for o in outcomes])  # labels over all inputs, as the serial scan
+    stacks = [StackReport(input=si, results=[Result(si.label, *row) for row in rows], not_applicable=na,
+                          resources=n) for si, rows, na, n, _ in outcomes]
+    pack_name, analyzer_version, policies = next(o[4] for o in outcomes if o[4] is not None)
     return _report(pack_name, analyzer_version, policies, stacks, started, policy_config_meta,
                    dict(stack_tags or {}), preview)
 
