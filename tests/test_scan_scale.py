@@ -288,3 +288,13 @@ def test_pathological_exports_finish(capsys, tmp_path, shape):
     code, _, err = run(capsys, path, "-f", "json", "--output", out_dir, "--no-progress")
     assert code in (0, 1), err
     assert json.loads((out_dir / "report.json").read_text())["summary"]["resources"] == len(resources)
+
+
+def test_running_out_of_memory_is_one_line(capsys, monkeypatch):
+    def exhausted(path):
+        raise MemoryError()
+    monkeypatch.setattr(inputs, "load_json", exhausted)
+    code, _, err = run(capsys, DATA / "stack-export.json", "--no-progress")
+    assert code == 2
+    assert_one_line(err, "out of memory while scanning")
+    assert not pack_children()

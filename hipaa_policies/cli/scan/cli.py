@@ -205,6 +205,14 @@ def run(args: argparse.Namespace) -> int:
         targets = [str(EXAMPLE)]
     from hipaa_policies.cli.scan import inputs as inputs_mod
     inputs_mod.MAX_INPUT_BYTES = args.max_input_size
+    try:
+        return _run_limited(args, targets, formats, file_formats, out_dir, overrides, stack_tags, config, config_meta)
+    except MemoryError:
+        raise InputError("out of memory while scanning; scan the stacks one at a time (--jobs 1) or split "
+                         "the largest stack") from None
+
+
+def _run_limited(args, targets, formats, file_formats, out_dir, overrides, stack_tags, config, config_meta) -> int:
     with _deadline(args.timeout):
         if args.jobs > 1 and len(targets) > 1 and not _small(targets):
             return _scan_and_report(args, None, targets, formats, file_formats, out_dir, overrides,
