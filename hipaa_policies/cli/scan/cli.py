@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from hipaa_policies.locations import SOURCE_ROOT
@@ -233,9 +232,7 @@ def _run_limited(args, targets, formats, file_formats, out_dir, overrides, stack
 def _scan_and_report(args, server, targets, formats, file_formats, out_dir, overrides, stack_tags,
                      config, config_meta) -> int:
     import os
-    from hipaa_policies.cli.scan import inputs as inputs_mod
-    from hipaa_policies.cli.scan.runner import Progress, scan, scan_parallel
-    loaded = []
+    from hipaa_policies.cli.scan.runner import Progress, scan_parallel, scan_targets
     console, progress = None, Progress()
     if not args.no_progress and (sys.stderr.isatty() or os.environ.get("FORCE_COLOR")):  # Rich only for a terminal
         from hipaa_policies.cli.scan.reports import text
@@ -247,16 +244,13 @@ def _scan_and_report(args, server, targets, formats, file_formats, out_dir, over
                                progress=progress, organization=args.organization,
                                max_input_bytes=args.max_input_size)
         return _write_reports(report, formats, file_formats, out_dir)
-    for t in targets:
-        started = time.perf_counter()
-        si = inputs_mod.load(t, stack=args.stack, overrides=overrides, preview=args.preview)
-        if console is not None and console.is_terminal and time.perf_counter() - started > 1.0:
+    def loaded(t, si, seconds: float) -> None:
+        if console is not None and console.is_terminal and seconds > 1.0:
             console.print(f"[dim]loaded {t}: {len(si.resources)} resources[/dim]")
-        loaded.append(si)
-    inputs_mod.label_inputs(loaded)
 
-    report = scan(loaded, policy_config=config, policy_config_meta=config_meta, stack_tags=stack_tags,
-                  progress=progress, organization=args.organization, preview=args.preview, server=server)
+    report = scan_targets(targets, stack=args.stack, overrides=overrides, preview=args.preview,
+                          policy_config=config, policy_config_meta=config_meta, stack_tags=stack_tags,
+                          progress=progress, organization=args.organization, server=server, on_loaded=loaded)
     return _write_reports(report, formats, file_formats, out_dir)
 
 
