@@ -319,3 +319,12 @@ def test_streamed_evaluation_follows_the_array_that_counts(capsys, tmp_path, mon
         docs.append(json.loads((out_dir / "report.json").read_text()))
     assert docs[0]["results"] == docs[1]["results"] and docs[0]["summary"] == docs[1]["summary"]
     assert docs[0]["summary"]["resources"] == 200
+
+
+def test_a_missing_grpc_registration_hook_is_a_shape_problem(monkeypatch):
+    """The scan batch is registered through the SDK's ``analyzer_pb2_grpc`` reference; without it
+    the fast servicer is not installed (and the scan falls back to the Analyzer RPCs)."""
+    from pulumi_policy import policy as sdk
+    from hipaa_policies.runtime import fast_servicer
+    monkeypatch.setattr(sdk, "analyzer_pb2_grpc", object())
+    assert any("add_AnalyzerServicer_to_server" in p for p in fast_servicer.shape_problems())
