@@ -16,7 +16,7 @@ process below it (``VmHWM`` polled from ``/proc``, and ``ru_maxrss`` of the reap
 is the peak of the largest one).  Formats: ``json`` (written to a temporary directory) and
 ``text`` (the terminal summary, discarded); ``--html`` adds the HTML dashboard for information.
 
-Run from a clone:  python benchmarks/bench_scan_scale.py   (about 2 minutes on 2 cores)
+Run from a clone:  python benchmarks/bench_scan_scale.py   (about 3 minutes on 2 cores)
 """
 from __future__ import annotations
 
@@ -91,12 +91,8 @@ def scan(export: Path, fmt: str, out_dir: Path) -> dict:
     return result
 
 
-def best(export: Path, fmt: str, runs: int) -> dict:
-    results = []
-    with tempfile.TemporaryDirectory(prefix="hipaa-scan-") as tmp:
-        for _ in range(runs):
-            results.append(scan(export, fmt, Path(tmp)))
-    top = min(results, key=lambda r: r["wall"])
+def best_of(results: list) -> dict:
+    top = dict(min(results, key=lambda r: r["wall"]))
     top["walls"] = [r["wall"] for r in results]
     top["largest_mb"] = max(r["largest_mb"] for r in results)
     return top
@@ -106,7 +102,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="10000,100000", help="benchmark-workload sizes (the last is the big one)")
     ap.add_argument("--light", type=int, default=100000, help="resources in the light export")
-    ap.add_argument("--runs", type=int, default=2, help="runs per scan (best wall time is used)")
+    ap.add_argument("--runs", type=int, default=3, help="runs per scan, interleaved (best wall time is used)")
     ap.add_argument("--formats", default="json,text", help="formats to time, one scan each (json,text)")
     ap.add_argument("--html", action="store_true", help="also time the HTML dashboard (information only)")
     ap.add_argument("--json", type=Path, default=common.WORK / "bench_scan_scale.json", help="results file")
@@ -128,10 +124,15 @@ def main(argv=None) -> int:
     print(f"light {args.light}: {light.stat().st_size / 1e6:.0f} MB")
 
     results = {"machine": env, "scans": {}}
+    targets = [*((str(n), p) for n, p in exports.items()), (f"light-{args.light}", light)]
     for fmt in formats:
-        for label, path in [*((str(n), p) for n, p in exports.items()), (f"light-{args.light}", light)]:
-            r = best(path, fmt, args.runs)
-            results["scans"][f"{label}/{fmt}"] = r
+        runs = {label: [] for label, _ in targets}
+        with tempfile.TemporaryDirectory(prefix="hipaa-scan-") as tmp:
+            for _ in range(args.runs):  # interleaved, so every size meets the same machine
+                for label, path in targets:
+                    runs[label].append(scan(path, fmt, Path(tmp)))
+        for label, _ in targets:
+            r = results["scans"][f"{label}/{fmt}"] = best_of(runs[label])
             peaks = ", ".join(f"{k} {v:.0f} MB" for k, v in sorted(r["peak_mb"].items()))
             print(f"scan {label:>12} -f {fmt:<5} {r['wall']:7.2f} s wall (runs: "
                   f"{', '.join(f'{w:.2f}' for w in r['walls'])}), CPU {r['cpu']:.1f} s, peak RSS {peaks}, "

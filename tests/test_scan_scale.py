@@ -300,3 +300,43 @@ def test_pathological_exports_finish(capsys, tmp_path, shape):
     code, _, err = run(capsys, path, "-f", "json", "--output", out_dir, "--no-progress")
     assert code in (0, 1), err
     assert json.loads((out_dir / "report.json").read_text())["summary"]["resources"] == len(resources)
+
+
+def test_running_out_of_memory_is_one_line(capsys, monkeypatch):
+    def exhausted(path, sink=None):
+        raise MemoryError()
+    monkeypatch.setattr(inputs, "load_json", exhausted)
+    code, _, err = run(capsys, DATA / "stack-export.json", "--no-progress")
+    assert code == 2
+    assert_one_line(err, "out of memory while scanning")
+    assert not pack_children()
+
+
+def test_streamed_evaluation_follows_the_array_that_counts(capsys, tmp_path, monkeypatch):
+    """A document with an export's resources streamed first and preview steps after it is a
+    preview: the streamed export chunks are dropped and the steps evaluated (as the same steps
+    alone would be)."""
+    monkeypatch.setattr(inputs, "SINK_CHUNK", 50)
+    export = workload.stack_export(workload.description(300, "c1-"))
+    steps = [{"op": "create", "newState": {**r, "inputs": r.get("outputs", {})}}
+             for r in workload.stack_export(workload.description(200))["deployment"]["resources"]]
+    both, alone = tmp_path / "both.json", tmp_path / "alone.json"
+    both.write_text(json.dumps({"deployment": export["deployment"], "steps": steps}))
+    alone.write_text(json.dumps({"steps": steps}))
+    docs = []
+    for path in (both, alone):
+        out_dir = tmp_path / path.stem
+        code, _, err = run(capsys, path, "-f", "json", "--output", out_dir, "--no-progress")
+        assert code == 1, err
+        docs.append(json.loads((out_dir / "report.json").read_text()))
+    assert docs[0]["results"] == docs[1]["results"] and docs[0]["summary"] == docs[1]["summary"]
+    assert docs[0]["summary"]["resources"] == 200
+
+
+def test_a_missing_grpc_registration_hook_is_a_shape_problem(monkeypatch):
+    """The scan batch is registered through the SDK's ``analyzer_pb2_grpc`` reference; without it
+    the fast servicer is not installed (and the scan falls back to the Analyzer RPCs)."""
+    from pulumi_policy import policy as sdk
+    from hipaa_policies.runtime import fast_servicer
+    monkeypatch.setattr(sdk, "analyzer_pb2_grpc", object())
+    assert any("add_AnalyzerServicer_to_server" in p for p in fast_servicer.shape_problems())

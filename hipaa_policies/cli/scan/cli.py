@@ -212,6 +212,14 @@ def _renderers() -> Dict[str, Callable]:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except MemoryError:
+        raise InputError("out of memory while scanning; scan the stacks one at a time (--jobs 1) or split "
+                         "the largest stack") from None
+
+
+def _run(args: argparse.Namespace) -> int:
     from hipaa_policies.cli.scan.runner import read_policy_config
 
     formats = list(dict.fromkeys(args.formats or ["text"]))

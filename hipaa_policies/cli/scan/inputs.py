@@ -72,6 +72,7 @@ def _show(path: Path) -> str:
 # --------------------------------------------------------------------------- JSON inputs
 MAX_INPUT_BYTES = 1 << 30  # JSON inputs above this are refused (`scan --max-input-size`)
 BLOCK = 1 << 20            # bytes read at a time while streaming a JSON input
+SINK_CHUNK = 500           # resources per chunk handed to load_json's sink
 
 
 class ExportResource:
@@ -166,12 +167,13 @@ class _Resources:
     in the order a whole-document read would: malformed JSON first, then what it is, then an
     element that is not an object, then a resource without a valid type and URN."""
 
-    def __init__(self, where: str) -> None:
-        self.where = where
+    def __init__(self, where: str, kind: str, sink: Any = None) -> None:
+        self.where, self.kind, self.sink = where, kind, sink
         self.out: List[ExportResource] = []
         self.seen: set = set()
         self.shape_error: Optional[str] = None
         self.resource_error: Optional[str] = None
+        self.sent = 0
 
     def raise_problems(self) -> None:
         problem = self.shape_error or self.resource_error
@@ -199,6 +201,9 @@ class _Resources:
             self.resource_error = f"properties of {urn} cannot be read: {e}"
             return
         self.out.append(ExportResource(type_, urn, name, record))
+        if self.sink is not None and len(self.out) - self.sent >= SINK_CHUNK:
+            self.sink(self, self.out[self.sent:])
+            self.sent = len(self.out)
 
     def add_step(self, i: int, step: Any) -> None:
         if not isinstance(step, dict):
@@ -448,9 +453,14 @@ def input_size_error(where: str, size: int, limit: int) -> InputError:
                       "(raise it with --max-input-size, or split the stack)")
 
 
-def load_json(path: Path) -> StackInput:
+def load_json(path: Path, sink: Any = None) -> StackInput:
     """A preview or stack export, streamed: each resource is decoded once (in C), checked and kept
-    as its compact scan record; the document itself is never held in memory whole."""
+    as its compact scan record; the document itself is never held in memory whole.
+
+    ``sink(source, resources)``, when given, receives the resources in chunks of ``SINK_CHUNK`` as
+    they are read (the scanner evaluates them while the rest loads); ``source.kind`` is what they
+    would be, and they count only if the returned input's ``resources is source.out`` (a document
+    can hold several candidate arrays; which one counts is known at its end)."""
     where = _show(path)
     try:
         size = path.stat().st_size
@@ -462,7 +472,8 @@ def load_json(path: Path) -> StackInput:
     if MAX_INPUT_BYTES and size > MAX_INPUT_BYTES:
         f.close()
         raise input_size_error(where, size, MAX_INPUT_BYTES)
-    steps, exports, standalone = _Resources(where), _Resources(where), _Resources(where)
+    steps, exports, standalone = _Resources(where, PREVIEW, sink), _Resources(where, EXPORT, sink), \
+        _Resources(where, EXPORT, sink)
     stream = _JsonStream(f, where)
     try:
         with f:

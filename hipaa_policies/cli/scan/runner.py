@@ -746,6 +746,9 @@ class Session:
         progress.done()
         return classify(si, self.policies, diags, _in_scope_fn(self.settings, self.tags))
 
+    def stack_report(self, si: StackInput, diags: List[Tuple[str, Any]]) -> StackReport:
+        return classify(si, self.policies, diags, _in_scope_fn(self.settings, self.tags))
+
     def report(self, stacks: List[StackReport], started: float, policy_config_meta: Optional[Dict[str, Any]],
                preview: bool) -> ScanReport:
         return _report(self.pack_name, self.analyzer_version, self.policies, stacks, started, policy_config_meta,
@@ -782,6 +785,167 @@ def scan(inputs: Sequence[StackInput], *, policy_config: Optional[Mapping[str, A
     finally:
         stop_pack(server)
     return session.report(stack_reports, started, policy_config_meta, preview)
+
+
+# --------------------------------------------------------------------------- evaluate while loading
+def _pack_ready(server: Any) -> bool:
+    """Whether ``server.start()`` would return without waiting (the port line is there)."""
+    if getattr(server, "channel", None) is not None:
+        return True
+    proc = getattr(server, "proc", None)
+    if proc is None or proc.stdout is None:
+        return True
+    try:
+        import select
+        return bool(select.select([proc.stdout], [], [], 0)[0])
+    except (OSError, ValueError):  # no select() on this pipe: start() will wait
+        return True
+
+
+class StreamEvaluation:
+    """A JSON input evaluated while it loads: the loader hands over chunks of resources
+    (:func:`~hipaa_policies.cli.scan.inputs.load_json`'s ``sink``); once the pack is up they go to
+    its scan batch while the next chunk is parsed.  :meth:`finish` returns the stack's diagnostics,
+    or None when nothing usable was streamed (a small input, or the document's resources turned
+    out to be another array): the input is then evaluated whole, as any other."""
+
+    def __init__(self, session: Callable[[bool], Optional["Session"]], progress: Progress, label: str) -> None:
+        self.session_for = session
+        self.progress, self.label = progress, label
+        self.source: Any = None
+        self.broken = False
+        self.buffered: List[Any] = []
+        self.session: Optional[Session] = None
+        self.pending: deque = deque()
+        self.diags: List[Tuple[str, Any]] = []
+        self.batch = uuid_hex()
+        self.seq = 0
+        self.sent = 0
+
+    def add(self, source: Any, resources: List[Any]) -> None:
+        if self.broken:
+            return
+        if self.source is None:
+            self.source = source
+            self.progress.start(None, self.label)
+        elif source is not self.source:
+            self.broken = True
+            return
+        self.buffered.extend(resources)
+        if self.session is None:
+            self.session = self.session_for(False)
+            if self.session is None:
+                return
+            self._configure_stack()
+        for i in range(0, len(self.buffered), BATCH_RESOURCES):
+            self._send(self.buffered[i:i + BATCH_RESOURCES])
+        self.buffered = []
+
+    def _configure_stack(self) -> None:
+        from hipaa_policies.cli.scan.inputs import EXPORT, _project_stack
+        project, stack = _project_stack(self.source.out[0].urn)
+        self.session.server.configure_stack(stack=stack or "unknown", project=project or "unknown",
+                                            organization=self.session.organization,
+                                            dry_run=self.source.kind != EXPORT, tags=self.session.tags)
+
+    def _send(self, resources: List[Any]) -> None:
+        from hipaa_policies.runtime.fast_servicer import SCAN_ADD, encode_batch
+        if not resources:
+            return
+        add = self.session.server.channel.unary_unary(SCAN_ADD)
+        self.pending.append((add.future(encode_batch(self.batch, self.seq, [_record(r) for r in resources])),
+                             len(resources)))
+        self.seq += 1
+        self.sent += len(resources)
+        while len(self.pending) >= BATCH_WINDOW:
+            self._collect()
+
+    def _collect(self) -> None:
+        from pulumi.runtime.proto import analyzer_pb2 as proto
+        fut, n = self.pending.popleft()
+        self.diags.extend((d.urn, d) for d in proto.AnalyzeResponse.FromString(fut.result()).diagnostics)
+        self.progress.advance(n)
+
+    def finish(self, si: StackInput) -> Optional[List[Tuple[str, Any]]]:
+        from pulumi.runtime.proto import analyzer_pb2 as proto
+        from hipaa_policies.runtime.fast_servicer import SCAN_FINISH
+        if self.source is None:
+            return None
+        usable = not self.broken and si.resources is self.source.out
+        if usable and self.session is None:
+            self.session = self.session_for(True)
+            if self.session is not None:
+                self._configure_stack()
+        if self.session is None:  # the pack rejected the config: reported after every input loaded
+            self.progress.done()
+            return None
+        if usable:
+            for i in range(self.sent, len(si.resources), BATCH_RESOURCES):
+                self._send(si.resources[i:i + BATCH_RESOURCES])
+        while self.pending:
+            self._collect()
+        response = self.session.server.channel.unary_unary(SCAN_FINISH)(self.batch.encode())
+        self.progress.done()
+        if not usable:
+            return None
+        self.diags.extend((d.urn, d) for d in proto.AnalyzeResponse.FromString(response).diagnostics)
+        return self.diags
+
+
+def uuid_hex() -> str:
+    import uuid
+    return uuid.uuid4().hex
+
+
+def _json_input(target: str) -> bool:
+    """Whether ``inputs.load`` would read ``target`` as a JSON document (a file, not a program)."""
+    path = Path(target)
+    return path.is_file() and path.name not in ("__main__.py", "Pulumi.yaml")
+
+
+def scan_targets(targets: Sequence[str], *, stack: Optional[str] = None,
+                 overrides: Optional[Mapping[str, str]] = None, preview: bool = False,
+                 policy_config: Optional[Mapping[str, Any]] = None,
+                 policy_config_meta: Optional[Dict[str, Any]] = None,
+                 stack_tags: Optional[Mapping[str, str]] = None, progress: Optional[Progress] = None,
+                 organization: str = "organization", server: Any = None,
+                 on_loaded: Optional[Callable[[str, StackInput, float], None]] = None) -> ScanReport:
+    """Load and evaluate ``targets`` with one pack process (already launched: it starts while the
+    first input loads).  JSON inputs are evaluated while they load; programs once loaded.  Errors
+    are those of loading everything first: the first unreadable input, else the config's."""
+    from hipaa_policies.cli.scan import inputs
+    progress = progress or Progress()
+    where = (policy_config_meta or {}).get("path", "policy config")
+    started = time.perf_counter()
+    state: Dict[str, Any] = {"session": None, "error": None}
+
+    def session_for(wait: bool) -> Optional[Session]:
+        if state["session"] is None and state["error"] is None and (wait or _pack_ready(server)):
+            try:
+                state["session"] = Session(server, policy_config or {}, where, stack_tags, organization)
+            except InputError as e:
+                state["error"] = e
+        return state["session"]
+
+    loaded: List[Tuple[StackInput, Optional[List[Tuple[str, Any]]]]] = []
+    for t in targets:
+        t0 = time.perf_counter()
+        if _json_input(t):
+            stream = StreamEvaluation(session_for, progress, inputs.show_path(Path(t)))
+            si = inputs.load_json(Path(t), sink=stream.add)
+            diags = stream.finish(si)
+        else:
+            si, diags = inputs.load(t, stack=stack, overrides=overrides, preview=preview), None
+        if on_loaded is not None:
+            on_loaded(t, si, time.perf_counter() - t0)
+        loaded.append((si, diags))
+    inputs.label_inputs([si for si, _ in loaded])
+    session = session_for(True)
+    if state["error"] is not None:
+        raise state["error"]
+    stacks = [session.stack_report(si, diags) if diags is not None else session.scan_stack(si, progress)
+              for si, diags in loaded]
+    return session.report(stacks, started, policy_config_meta, preview)
 
 
 # --------------------------------------------------------------------------- many stacks
@@ -833,8 +997,8 @@ def _kill_packs(pack_pids: Any) -> None:
 
 
 def _worker_scan(index: int, target: str) -> Tuple[str, Any]:
-    """("ok", (StackReport, pack name, analyzer version, policies)) | ("input", message) |
-    ("config", message) for one input."""
+    """("ok", (input, result rows, not applicable, resources, pack metadata or None)) |
+    ("input", message) | ("config", message) for one input."""
     from hipaa_policies.cli.scan import inputs
     opts = _WORKER["options"]
     try:
@@ -856,7 +1020,14 @@ def _worker_scan(index: int, target: str) -> Tuple[str, Any]:
     report = session.scan_stack(si, Progress())
     if not opts["keep_resources"]:
         si.resources = []  # evaluated: the parent needs the report (registers and the dashboard need more)
-    return "ok", (report, session.pack_name, session.analyzer_version, session.policies)
+    # results as plain tuples (pickled in C; a slotted dataclass each would cost the parent more
+    # to unpickle than the worker spent classifying), the policies once per worker
+    rows = [(r.policy, r.urn, r.type, r.name, r.status, r.level, r.message, r.notes) for r in report.results]
+    meta = None
+    if not _WORKER.get("sent_meta"):
+        meta = (session.pack_name, session.analyzer_version, session.policies)
+        _WORKER["sent_meta"] = True
+    return "ok", (si, rows, report.not_applicable, report.resources, report.in_scope, meta)
 
 
 def scan_parallel(targets: Sequence[str], *, jobs: int, stack: Optional[str] = None,
@@ -916,13 +1087,10 @@ def scan_parallel(targets: Sequence[str], *, jobs: int, stack: Optional[str] = N
             pool.terminate()  # an error, --timeout or ^C: workers are killed where they are ...
         pool.join()
         _kill_packs(pack_pids)  # ... and so are their packs
-    stacks = [o[0] for o in outcomes]
-    inputs.label_inputs([s.input for s in stacks])  # labels over all inputs, as the serial scan
-    for s in stacks:
-        for r in s.results:
-            if r.stack != s.input.label:
-                r.stack = s.input.label
-    _, pack_name, analyzer_version, policies = outcomes[0]
+    inputs.label_inputs([o[0] for o in outcomes])  # labels over all inputs, as the serial scan
+    stacks = [StackReport(input=si, results=[Result(si.label, *row) for row in rows], not_applicable=na,
+                          resources=n, in_scope=in_scope) for si, rows, na, n, in_scope, _ in outcomes]
+    pack_name, analyzer_version, policies = next(o[5] for o in outcomes if o[5] is not None)
     report = _report(pack_name, analyzer_version, policies, stacks, started, policy_config_meta,
                      dict(stack_tags or {}), preview)
     report.input_errors = input_errors
