@@ -185,8 +185,19 @@ def _renderers() -> Dict[str, Callable]:
             "sarif": sarif.render, "junit": junit.render, "html": html.render, "evidence": evidence.render}
 
 
+def _skip_final_collection() -> None:
+    """At interpreter exit, move the heap (SDK modules, protobuf, reports: ~100 MB) out of the cyclic
+    collector's sight: the final collections would take 0.1-0.2 s of a 0.6 s scan and free nothing
+    the process exit does not."""
+    import gc
+    gc.freeze()
+
+
 def run(args: argparse.Namespace) -> int:
+    import atexit
     from hipaa_policies.cli.scan.runner import read_policy_config
+    atexit.unregister(_skip_final_collection)
+    atexit.register(_skip_final_collection)
 
     formats = list(dict.fromkeys(args.formats or ["text"]))
     overrides = _key_value("--config", args.config)
