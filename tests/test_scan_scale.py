@@ -60,20 +60,16 @@ def pack_children():
         p = ppid
         while p and p != me and p in parents:
             p = parents[p][0]
-        if p == me and ("pulumi.policy" in cmd or "spawn_main" in cmd) and pid not in _BEFORE:
+        if p == me and ("pulumi.policy" in cmd or "spawn_main" in cmd):
             found.append((pid, cmd))
     return found
 
 
-_BEFORE: set = set()
-
-
-@pytest.fixture(autouse=True)
-def _packs_started_elsewhere():
-    """Packs that other tests started (the session's shared pack) are not this test's leftovers."""
-    _BEFORE.clear()
-    _BEFORE.update(pid for pid, _ in pack_children())
-    yield
+@pytest.fixture
+def leftovers():
+    """Pack processes and workers started by the test and still running (others' fixtures excluded)."""
+    before = {pid for pid, _ in pack_children()}
+    return lambda: [(pid, cmd) for pid, cmd in pack_children() if pid not in before]
 
 
 # --------------------------------------------------------------------------- the streamed loader
@@ -185,7 +181,7 @@ def _normalised(path: Path) -> str:
     return text
 
 
-def test_jobs_gives_the_serial_reports(capsys, tmp_path, monkeypatch):
+def test_jobs_gives_the_serial_reports(capsys, tmp_path, monkeypatch, leftovers):
     """A directory of exports plus a preview, scanned by two workers: every report identical to
     the serial scan's apart from timing."""
     stacks = tmp_path / "exports"
@@ -212,10 +208,10 @@ def test_jobs_gives_the_serial_reports(capsys, tmp_path, monkeypatch):
     assert len(doc["stacks"]) == 5 and doc["stacks"][0]["label"].startswith("phi-platform/prod (")
     for f in FORMATS:
         assert outputs[1][f] == outputs[2][f], f
-    assert not pack_children()
+    assert not leftovers()
 
 
-def test_jobs_runs_programs_in_the_workers(capsys, tmp_path):
+def test_jobs_runs_programs_in_the_workers(capsys, tmp_path, leftovers):
     """A program input runs (under mocks) in a worker like in the serial scan.  The program
     capture's resource order varies from run to run, so results are compared as a set."""
     docs = []
@@ -228,10 +224,10 @@ def test_jobs_runs_programs_in_the_workers(capsys, tmp_path):
     serial, parallel = ({json.dumps(r, sort_keys=True) for r in d["results"]} for d in docs)
     assert serial == parallel and len(serial) > 100
     assert [s["label"] for s in docs[0]["stacks"]] == [s["label"] for s in docs[1]["stacks"]]
-    assert not pack_children()
+    assert not leftovers()
 
 
-def test_jobs_reports_the_first_bad_input_as_serial(capsys, tmp_path):
+def test_jobs_reports_the_first_bad_input_as_serial(capsys, tmp_path, leftovers):
     for k in range(2):
         write_export(tmp_path / f"a{k}.json", 800, f"c{k}-")
     bad = tmp_path / "b-bad.json"
@@ -240,19 +236,19 @@ def test_jobs_reports_the_first_bad_input_as_serial(capsys, tmp_path):
         code, _, err = run(capsys, tmp_path / "a0.json", bad, tmp_path / "a1.json", "--jobs", jobs, "--no-progress")
         assert code == 2
         assert_one_line(err, "b-bad.json", "malformed JSON at line 1")
-    assert not pack_children()
+    assert not leftovers()
 
 
 # --------------------------------------------------------------------------- limits
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_timeout_stops_the_scan_with_one_line(capsys, tmp_path, jobs):
+def test_timeout_stops_the_scan_with_one_line(capsys, tmp_path, jobs, leftovers):
     """The whole-scan limit: one line, exit 2, no pack process or worker left behind."""
     for k in range(2):
         write_export(tmp_path / f"s{k}.json", 3000, f"c{k}-")
     code, out, err = run(capsys, tmp_path, "--timeout", "0.05", "--jobs", jobs, "--no-progress")
     assert code == 2
     assert_one_line(err, "--timeout of 0.05 s")
-    assert not pack_children()
+    assert not leftovers()
 
 
 def test_inputs_above_the_size_limit_are_refused(capsys, tmp_path):
@@ -302,14 +298,14 @@ def test_pathological_exports_finish(capsys, tmp_path, shape):
     assert json.loads((out_dir / "report.json").read_text())["summary"]["resources"] == len(resources)
 
 
-def test_running_out_of_memory_is_one_line(capsys, monkeypatch):
+def test_running_out_of_memory_is_one_line(capsys, monkeypatch, leftovers):
     def exhausted(path, sink=None):
         raise MemoryError()
     monkeypatch.setattr(inputs, "load_json", exhausted)
     code, _, err = run(capsys, DATA / "stack-export.json", "--no-progress")
     assert code == 2
     assert_one_line(err, "out of memory while scanning")
-    assert not pack_children()
+    assert not leftovers()
 
 
 def test_streamed_evaluation_follows_the_array_that_counts(capsys, tmp_path, monkeypatch):

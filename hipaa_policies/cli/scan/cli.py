@@ -211,7 +211,18 @@ def _renderers() -> Dict[str, Callable]:
             "sarif": sarif.render, "junit": junit.render, "html": html.render, "evidence": evidence.render}
 
 
+def _skip_final_collection() -> None:
+    """At interpreter exit, move the heap (SDK modules, protobuf, reports: ~100 MB) out of the cyclic
+    collector's sight: the final collections would take 0.1-0.2 s of a 0.6 s scan and free nothing
+    the process exit does not."""
+    import gc
+    gc.freeze()
+
+
 def run(args: argparse.Namespace) -> int:
+    import atexit
+    atexit.unregister(_skip_final_collection)
+    atexit.register(_skip_final_collection)
     try:
         return _run(args)
     except MemoryError:
@@ -279,7 +290,7 @@ def _scan_and_report(args, server, targets, formats, file_formats, out_dir, over
                      config, config_meta, baseline) -> int:
     import os
     from hipaa_policies.cli.scan import inputs as inputs_mod
-    from hipaa_policies.cli.scan.runner import Progress, scan, scan_parallel
+    from hipaa_policies.cli.scan.runner import Progress, _json_input, scan, scan_parallel, scan_targets
     loaded, failed = [], []
     console, progress = None, Progress()
     if not args.no_progress and (sys.stderr.isatty() or os.environ.get("FORCE_COLOR")):  # Rich only for a terminal
@@ -296,6 +307,14 @@ def _scan_and_report(args, server, targets, formats, file_formats, out_dir, over
         failed = list(report.input_errors)
         for _target, problem in failed:
             sys.stderr.write(f"hipaa-policies: {problem}\n")
+    elif len(targets) == 1 and _json_input(targets[0]):  # one export or preview: evaluated while it loads
+        def loaded_one(t, si, seconds: float) -> None:
+            if console is not None and console.is_terminal and seconds > 1.0:
+                console.print(f"[dim]loaded {t}: {len(si.resources)} resources[/dim]")
+        report = scan_targets(targets, stack=args.stack, overrides=overrides, preview=args.preview,
+                              policy_config=config, policy_config_meta=config_meta, stack_tags=stack_tags,
+                              progress=progress, organization=args.organization, server=server,
+                              on_loaded=loaded_one)
     else:
         for t in targets:  # a bad input is reported (one line) and the others are still scanned
             started = time.perf_counter()
