@@ -21,30 +21,43 @@ REGISTRY_SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfi
 SCANNING_FREQUENCIES = ("SCAN_ON_PUSH", "CONTINUOUS_SCAN")
 
 
-def _registry_scans(registry_cfgs, repo_name):
-    """True / False / None (cannot tell) for registry-level scanning of ``repo_name``."""
-    verdict = False
-    for conf in registry_cfgs:
-        rules = conf.list("rules")
-        if rules is UNKNOWN:
-            verdict = None
-            continue
-        for _, rule in conf.items("rules"):
-            freq = rule.str("scanFrequency")
-            if freq is UNKNOWN:
-                verdict = None
+class _RegistryRules:
+    """The stack's registry scanning rules, read once per call (the policy stays linear): whether a
+    rule covers every repository, the exact and wildcard filters, and whether any rule is unknown."""
+
+    def __init__(self, registry_cfgs):
+        self.all, self.unknown, self.exact, self.wildcards = False, False, set(), []
+        for conf in registry_cfgs:
+            if conf.list("rules") is UNKNOWN:
+                self.unknown = True
                 continue
-            if not (isinstance(freq, str) and freq.upper() in SCANNING_FREQUENCIES):
-                continue
-            for _, flt in rule.items("repositoryFilters"):
-                pattern = flt.str("filter")
-                if isinstance(pattern, str) and pattern.strip() == "*":
-                    return True
-                if pattern is UNKNOWN or repo_name is None:
-                    verdict = None if verdict is False else verdict
-                elif isinstance(pattern, str) and fnmatch.fnmatchcase(repo_name, pattern.replace("[", "[[]")):
-                    return True
-    return verdict
+            for _, rule in conf.items("rules"):
+                freq = rule.str("scanFrequency")
+                if freq is UNKNOWN:
+                    self.unknown = True
+                    continue
+                if not (isinstance(freq, str) and freq.upper() in SCANNING_FREQUENCIES):
+                    continue
+                for _, flt in rule.items("repositoryFilters"):
+                    pattern = flt.str("filter")
+                    if pattern is UNKNOWN:
+                        self.unknown = True
+                    elif isinstance(pattern, str) and pattern.strip() == "*":
+                        self.all = True
+                    elif isinstance(pattern, str) and "*" in pattern:
+                        self.wildcards.append(pattern.replace("[", "[[]"))
+                    elif isinstance(pattern, str):
+                        self.exact.add(pattern)
+
+    def scans(self, repo_name):
+        """True / False / None (cannot tell) for registry-level scanning of ``repo_name``."""
+        if self.all:
+            return True
+        if repo_name is None:
+            return None if (self.unknown or self.exact or self.wildcards) else False
+        if repo_name in self.exact or any(fnmatch.fnmatchcase(repo_name, w) for w in self.wildcards):
+            return True
+        return None if self.unknown else False
 
 
 @stack_policy(
@@ -59,7 +72,7 @@ def _registry_scans(registry_cfgs, repo_name):
                 "`CONTINUOUS_SCAN` with `scanType: ENHANCED`) whose wildcard filter matches the repository.",
 )
 def ecr_repository_scan_on_push(stack, cfg):
-    registry_cfgs = stack.of_type(REGISTRY_SCANNING)
+    registry = _RegistryRules(stack.of_type(REGISTRY_SCANNING))
     findings = []
     for repo in stack.of_type(REPOSITORY):
         own = repo.bool("imageScanningConfiguration.scanOnPush")
@@ -67,7 +80,7 @@ def ecr_repository_scan_on_push(stack, cfg):
             continue
         name = repo.str("name")
         name = name if isinstance(name, str) and name else None  # auto-named or unknown
-        via_registry = _registry_scans(registry_cfgs, name)
+        via_registry = registry.scans(name)
         if via_registry is True:
             continue
         if own is UNKNOWN or via_registry is None:
