@@ -115,9 +115,10 @@ def default_jobs() -> int:
 
 
 def _add_scale_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--jobs", "-j", type=_positive(int), default=default_jobs(), metavar="N",
-                   help="inputs scanned in parallel, one pack process per worker (default: the number of "
-                        "cores, %(default)s here; 1 = serial). The report is the serial one")
+    p.add_argument("--jobs", "-j", type=_positive(int), default=None, metavar="N",
+                   help=f"inputs scanned in parallel, one pack process per worker (default: the number of "
+                        f"cores, {default_jobs()} here, when the inputs are worth it: two or more programs or "
+                        f"2 MB of JSON; 1 = serial). The report is the serial one")
     p.add_argument("--timeout", type=_positive(float), metavar="SECONDS",
                    help="stop the whole scan after this many seconds (one line on stderr, exit 2)")
     p.add_argument("--max-input-size", type=_size, default=_size("1GiB"), metavar="SIZE",
@@ -137,9 +138,19 @@ def _expand(targets: List[str]) -> List[str]:
 NEEDS_RESOURCES = ("evidence", "html")  # registers read the resources: workers send them back then
 
 
-def _parallel_ok(targets: List[str], file_formats: List[str]) -> bool:
-    """Worker processes pay off for large inputs; standard input is read by this process."""
-    return "-" not in targets and not _small(targets)
+def _parallel_ok(targets: List[str], file_formats: List[str], explicit: bool = True) -> bool:
+    """Worker processes pay off for large inputs; standard input is read by this process.  Without
+    an explicit --jobs, workers start only for two or more programs or 2 MB of JSON (starting a
+    worker and its pack costs seconds)."""
+    if "-" in targets:
+        return False
+    if explicit:
+        return not _small(targets)
+    programs = [t for t in targets if not Path(t).is_file() or Path(t).name in ("__main__.py", "Pulumi.yaml")]
+    if len(programs) >= 2:
+        return True
+    json_files = [t for t in targets if t not in programs]
+    return sum(Path(t).stat().st_size for t in json_files) >= 2_000_000
 
 
 def _small(targets: List[str]) -> bool:
@@ -270,7 +281,9 @@ def _run(args: argparse.Namespace) -> int:
     from hipaa_policies.cli.scan import inputs as inputs_mod
     inputs_mod.MAX_INPUT_BYTES = args.max_input_size
     with _deadline(args.timeout):
-        if args.jobs > 1 and len(targets) > 1 and _parallel_ok(targets, file_formats):
+        explicit = args.jobs is not None
+        args.jobs = args.jobs or default_jobs()
+        if args.jobs > 1 and len(targets) > 1 and _parallel_ok(targets, file_formats, explicit):
             return _scan_and_report(args, None, targets, formats, file_formats, out_dir, overrides,
                                     stack_tags, config, config_meta, baseline)
         from hipaa_policies.client.pack_server import PackServer
