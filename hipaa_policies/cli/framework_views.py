@@ -7,7 +7,7 @@ import json
 from typing import Dict, List, Optional
 
 from hipaa_policies.frameworks import profiles
-from hipaa_policies.frameworks.model import IN_FORCE, Framework, ordered
+from hipaa_policies.frameworks.model import Framework, ordered
 from hipaa_policies.registry import framework as get_framework, frameworks, policies as all_policies
 
 STATUS_MARK = {"enforced": "✅", "partially enforced": "◐", "process control": "📋",
@@ -15,12 +15,8 @@ STATUS_MARK = {"enforced": "✅", "partially enforced": "◐", "process control"
 
 
 def _caveat(fw: Framework) -> str:
-    parts = []
-    if fw.status != IN_FORCE:
-        parts.append(f"**{fw.status.upper()}** — not in force. {fw.notes}".strip())
-    elif fw.informative:
-        parts.append(f"**Informative mapping** — {fw.notes}".strip())
-    return " ".join(parts)
+    head, detail = fw.caveat
+    return f"**{head}** {detail}".strip() if head else ""
 
 
 # ------------------------------------------------------------------------------- frameworks list

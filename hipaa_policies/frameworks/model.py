@@ -73,6 +73,16 @@ class Framework:
         """The name as every surface shows it, with the status when it is not in force."""
         return self.name if self.status == IN_FORCE else f"{self.name} (PROPOSED — not in force)"
 
+    @property
+    def caveat(self) -> Tuple[str, str]:
+        """(headline, detail) that every surface shows beside a framework that is not in force or is
+        only an informative mapping; ("", "") for one in force."""
+        if self.status != IN_FORCE:
+            return f"{self.status.upper()} — not in force.", self.notes
+        if self.informative:
+            return "Informative mapping — related items, not an equivalence.", self.notes
+        return "", ""
+
     def policies_for(self, requirement_id: str) -> Tuple[str, ...]:
         return self.mapping.get(requirement_id, ())
 

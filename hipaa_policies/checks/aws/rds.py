@@ -50,8 +50,6 @@ def _replica(r):
     return v is UNKNOWN or (isinstance(v, str) and v != "")
 
 
-
-
 # =========================================================================== encryption at rest
 @resource_policy(
     name="rds-storage-encrypted",

@@ -146,22 +146,19 @@ def _parallel_ok(targets: List[str], file_formats: List[str], explicit: bool = T
         return False
     if explicit:
         return not _small(targets)
-    programs = [t for t in targets if not Path(t).is_file() or Path(t).name in ("__main__.py", "Pulumi.yaml")]
-    if len(programs) >= 2:
+    from hipaa_policies.cli.scan.runner import _json_input
+    json_files = [t for t in targets if _json_input(t)]
+    if len(targets) - len(json_files) >= 2:  # two or more programs
         return True
-    json_files = [t for t in targets if t not in programs]
     return sum(Path(t).stat().st_size for t in json_files) >= 2_000_000
 
 
 def _small(targets: List[str]) -> bool:
     """JSON inputs under 2 MB in all: workers would cost more to start than they save."""
-    total = 0
-    for t in targets:
-        path = Path(t)
-        if not path.is_file() or path.name in ("__main__.py", "Pulumi.yaml"):
-            return False
-        total += path.stat().st_size
-    return total < 2_000_000
+    from hipaa_policies.cli.scan.runner import _json_input
+    if not all(_json_input(t) for t in targets):
+        return False
+    return sum(Path(t).stat().st_size for t in targets) < 2_000_000
 
 
 class ScanTimeout(InputError):

@@ -369,8 +369,8 @@ def render(report: ScanReport) -> str:
     parts: List[str] = []
     verdict = ("<span class='verdict bad' id='verdict'>FAILED — mandatory violations</span>" if report.exit_code
                else "<span class='verdict good' id='verdict'>PASSED — no mandatory violation</span>")
-    caveat = ("" if report.fw.status == "in force" and not report.fw.informative else
-              f"<p class='meta'><b>{'Proposed rule — not in force.' if report.fw.status != 'in force' else 'Informative mapping — related controls, not an equivalence.'}</b> {e(report.fw.notes)}</p>")
+    head, detail = report.fw.caveat
+    caveat = f"<p class='meta'><b>{e(head)}</b> {e(detail)}</p>" if head else ""
     parts.append(f"<header><h1>{e(report.fw.label)} compliance</h1>{caveat}<p class='meta'>Pack <b>{e(report.pack_name)}</b> "
                  f"{e(report.pack_version)} · generated {e(report.generated_at)} · {len(report.stacks)} stack(s), "
                  f"{summary['resources']} resources, {len(report.policies)} policies</p>{verdict}</header>")

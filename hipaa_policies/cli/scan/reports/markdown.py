@@ -27,9 +27,9 @@ def render(report: ScanReport) -> str:
     summary = report.summary()
     out: List[str] = []
     out.append(f"# {cat.label} scan\n\n")
-    if cat.status != "in force" or cat.informative:
-        out.append(f"> {'Proposed rule, not in force.' if cat.status != 'in force' else 'Informative mapping (NIST): related controls, not an equivalence.'} "
-                   f"{_cell(cat.notes)}\n\n")
+    head, detail = cat.caveat
+    if head:
+        out.append(f"> **{head}** {_cell(detail)}\n\n")
     out.append(f"Pack `{report.pack_name}` {report.pack_version}, generated {report.generated_at} by "
                f"`hipaa-policies scan` in {report.duration:.2f}s.\n\n**{_cell(verdict_line(report))}**\n\n")
     scope = "" if summary["inScope"] == summary["resources"] else f" ({summary['inScope']} in scope)"
