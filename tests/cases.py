@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+import hashlib
+import pickle
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -77,7 +79,7 @@ def all_cases() -> List[Case]:
     cases: List[Case] = []
     seen = set()
     for path in sorted(FIXTURES.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text()) or {}
+        data = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
         for i, raw in enumerate(data.get("cases") or []):
             where = f"{path.name} case #{i + 1}"
             unknown = set(raw) - CASE_KEYS
@@ -98,21 +100,81 @@ def all_cases() -> List[Case]:
 
 
 _BUILT: Dict[str, List[CapturedResource]] = {}
+CACHE_DIR = Path(__file__).parent / ".cache"
+
+
+def _run_program(case: Case) -> List[CapturedResource]:
+    import pulumi
+    import pulumi_aws as aws
+    code = case.program
+
+    def program() -> None:
+        exec(compile(code, case.key, "exec"), {"aws": aws, "pulumi": pulumi, "json": json,
+                                                "UNKNOWN": UNKNOWN})
+    return capture(program, preview=case.preview)
+
+
+def _programs_key() -> str:
+    """Everything a captured program case depends on: the fixtures, the capture code, this
+    module, the SDK versions and the interpreter."""
+    import importlib.metadata as md
+    import sys
+    root = Path(__file__).resolve().parent.parent / "hipaa_policies"
+    h = hashlib.sha256()
+    for path in [*sorted(FIXTURES.glob("*.yaml")), Path(__file__), *sorted((root / "client").glob("*.py")),
+                 root / "testing.py", root / "core" / "sentinels.py"]:
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    for dist in ("pulumi", "pulumi_aws", "protobuf"):
+        h.update(f"{dist}={md.version(dist)}".encode())
+    h.update(sys.version.encode())
+    return h.hexdigest()[:24]
+
+
+PARTS = 4
+
+
+def _load_programs() -> None:
+    """Every program case captured once per machine and input (about 10 s), in ``PARTS`` cached
+    parts: each test worker starts with a part of its own and then takes the others, building
+    any part no worker has built yet (one lock per part, never two held at once)."""
+    import fcntl
+    import os
+    CACHE_DIR.mkdir(exist_ok=True)
+    key = _programs_key()
+    for stale in CACHE_DIR.glob("programs-*.pickle"):
+        if not stale.name.startswith(f"programs-{key}-"):
+            stale.unlink(missing_ok=True)
+    programs = [c for c in all_cases() if c.program is not None]
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    first = int(worker[2:]) if worker[2:].isdigit() else 0
+    for k in range(PARTS):
+        part = (first + k) % PARTS
+        path = CACHE_DIR / f"programs-{key}-{part}.pickle"
+        with open(CACHE_DIR / f"programs-{part}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not path.exists():
+                built: Dict[str, Any] = {}
+                for c in programs[part::PARTS]:
+                    try:
+                        built[c.key] = _run_program(c)
+                    except Exception as e:  # reported by the case that needs it
+                        built[c.key] = f"the case's program raised {type(e).__name__}: {e}"
+                tmp = path.with_suffix(".tmp")
+                tmp.write_bytes(pickle.dumps(built))
+                tmp.replace(path)
+            _BUILT.update(pickle.loads(path.read_bytes()))
 
 
 def build(case: Case) -> List[CapturedResource]:
-    """The case's resources in engine shape (programs run once under mocks, then cached)."""
+    """The case's resources in engine shape (programs run under mocks once, then cached)."""
     if case.key in _BUILT:
         return _BUILT[case.key]
     if case.program is not None:
-        import pulumi
-        import pulumi_aws as aws
-        code = case.program
-
-        def program() -> None:
-            exec(compile(code, case.key, "exec"), {"aws": aws, "pulumi": pulumi, "json": json,
-                                                    "UNKNOWN": UNKNOWN})
-        built = capture(program, preview=case.preview)
+        _load_programs()
+        built = _BUILT[case.key]
+        if isinstance(built, str):
+            raise AssertionError(f"{case.key}: {built}")
+        return built
     else:
         built = []
         names = {r.get("name", f"r{i}"): r for i, r in enumerate(case.raw_resources or [])}

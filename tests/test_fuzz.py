@@ -12,6 +12,7 @@ A failure names the policy and shows the input.
 """
 from __future__ import annotations
 
+import os
 import json
 import traceback
 
@@ -32,7 +33,9 @@ from fuzzing import MARK, Chooser, Generator, Vocabulary, echoed, marks
 SPECS = registry.policies()
 ALL_TYPES = sorted({t for s in SPECS for t in s.resource_types})
 SETTINGS = [Settings.from_config(None), Settings.from_config({"scope": {"mode": "resource-tag"}})]
-FUZZ = settings(max_examples=20, deadline=None, derandomize=False, database=None,
+# examples per policy: 12 in the suite; HIPAA_FUZZ_EXAMPLES=500 for a long local run
+FUZZ = settings(max_examples=int(os.environ.get("HIPAA_FUZZ_EXAMPLES", "12")), deadline=None, derandomize=False,
+                database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.filter_too_much])
 

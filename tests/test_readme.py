@@ -29,11 +29,12 @@ def test_readme_setup_installs_chromium_and_documents_the_quick_loop():
     section = README[README.index("## Run the tests"):]
     section = section[:section.index("\n## ", 3)]
     assert "apt-get install -y chromium" in section
-    assert "python -m pytest -q\n" in section
+    command = "python -m pytest -q -n auto"
+    assert command + "\n" in section
     assert '-m "not slow and not browser"' in section
     ci = (ROOT / ".ci" / "run").read_text()
     assert "apt-get install -y chromium" in ci
-    assert ci.rstrip().endswith("python -m pytest -q"), "CI runs the README's command, unfiltered"
+    assert ci.rstrip().endswith(command), "CI runs the README's command, unfiltered"
 
 
 def test_readme_documents_pack_dir_and_the_provider_warnings():

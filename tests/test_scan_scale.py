@@ -187,11 +187,13 @@ def test_jobs_gives_the_serial_reports(capsys, tmp_path, monkeypatch, leftovers)
     stacks = tmp_path / "exports"
     stacks.mkdir()
     for k in range(3):
-        write_export(stacks / f"stack-{k}.json", 700, f"c{k}-" if k else "", indent=1)
+        write_export(stacks / f"stack-{k}.json", 300, f"c{k}-" if k else "", indent=1)
     targets = [stacks, DATA / "preview.json", DATA / "stack-export.json"]
     calls = []
     real = runner.scan_parallel
     monkeypatch.setattr(runner, "scan_parallel", lambda *a, **k: calls.append(k["jobs"]) or real(*a, **k))
+    from hipaa_policies.cli.scan import cli as scan_cli
+    monkeypatch.setattr(scan_cli, "_small", lambda targets: False)  # workers even for these small inputs
     outputs = {}
     for jobs in (1, 2):
         out_dir = tmp_path / f"out-{jobs}"

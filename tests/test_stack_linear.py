@@ -284,3 +284,32 @@ def test_a_quadratic_join_is_caught():
         for f in index.of_type(FILTER):
             f.get("logGroupName")
     assert index.type_calls == 1 + 2 * K and index.handed_out > K * len(PATTERNS) * 2 * K
+
+
+def _same_named(n):
+    bucket, versioning = "aws:s3/bucket:Bucket", "aws:s3/bucketVersioning:BucketVersioning"
+    return ([Resource(bucket, {"bucket": "shared"}, make_urn(bucket, f"b{i}"), f"b{i}") for i in range(n)]
+            + [Resource(versioning, {"bucket": "shared", "versioningConfiguration": {"status": "Enabled"}},
+                        make_urn(versioning, f"v{i}"), f"v{i}") for i in range(n)])
+
+
+def test_targets_sharing_a_name_share_one_referrer_list():
+    """n buckets named alike and n settings naming them: the join keeps one list of n referrers
+    that every such bucket is handed (n entries, not n x n)."""
+    index = StackIndex(_same_named(300))
+    links = [index.referrers(b, ["aws:s3/bucketVersioning:BucketVersioning"], "bucket")
+             for b in index.of_type("aws:s3/bucket:Bucket")]
+    assert all(len(x.resources) == 300 for x in links)
+    assert all(x.resources is links[0].resources for x in links)
+    (groups, _unresolved, _order), = index._joins.values()
+    assert sum(len(g) for g in groups.values()) == 300
+
+
+def test_a_referrer_naming_a_target_twice_is_listed_once():
+    bucket, pab = "aws:s3/bucket:Bucket", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+    b = Resource(bucket, {"bucket": "data", "arn": "arn:aws:s3:::data"}, make_urn(bucket, "b"), "b")
+    first = Resource(pab, {"bucket": "arn:aws:s3:::data"}, make_urn(pab, "p1"), "p1",
+                     property_dependencies={"bucket": [b.urn]})
+    second = Resource(pab, {"bucket": ["data", "arn:aws:s3:::data"]}, make_urn(pab, "p2"), "p2")
+    index = StackIndex([b, first, second])
+    assert [r.name for r in index.referrers(b, [pab], "bucket").resources] == ["p1", "p2"]

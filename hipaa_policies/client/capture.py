@@ -260,6 +260,17 @@ def _install_hooks() -> None:
             return original_init(self, t, name, *args, **kwargs)
         pulumi_resource.Resource.__init__ = __init__
 
+        # the SDK walks and converts the whole Python stack of every resource for the engine's
+        # source position; the mocks ignore it and the declaring line is found by _declaring_frame
+        import pulumi.runtime.resource as runtime_resource
+        from pulumi.runtime.proto import source_pb2
+        original_trace = runtime_resource._get_stack_trace
+
+        def _get_stack_trace():
+            return source_pb2.StackTrace() if _ACTIVE.get() is not None else original_trace()
+        if callable(original_trace):
+            runtime_resource._get_stack_trace = _get_stack_trace
+
         def hook(method: str, original: Callable, required: bool) -> Callable:
             def config_read(self, key, *args, **kwargs):
                 run = _ACTIVE.get()

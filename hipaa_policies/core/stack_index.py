@@ -41,7 +41,7 @@ class StackIndex:
         self.by_urn: Dict[str, Resource] = {}
         self.by_type: Dict[str, List[Resource]] = {}
         self._ident_cache: Dict[Tuple[str, ...], Dict[str, List[Resource]]] = {}
-        self._joins: Dict[Tuple, Tuple[Dict[str, Links], List[Resource]]] = {}
+        self._joins: Dict[Tuple, Tuple[Dict[str, List[Resource]], List[Resource], Dict[int, int]]] = {}
         for r in self.resources:
             self.by_urn[r.urn] = r
             self.by_type.setdefault(r.type, []).append(r)
@@ -107,27 +107,63 @@ class StackIndex:
         return list(found.values()), False
 
     def referrers(self, target: Resource, referrer_types: Sequence[str], prop: str) -> Links:
-        """Resources of ``referrer_types`` whose ``prop`` links to ``target`` (cached per join)."""
+        """Resources of ``referrer_types`` whose ``prop`` links to ``target`` (cached per join).
+
+        The join is built once per (referrer types, property, target type) and keeps one list of
+        referrers per identity they name -- a target URN (property dependency) or a value such as
+        a bucket name -- so n targets sharing one name and n referrers naming it cost n, not n x n:
+        every such target is handed the same list."""
         key = (tuple(referrer_types), prop, target.type)
-        if key not in self._joins:
-            ident = self._targets_of_type((tokens.canonical(target.type),))
-            table: Dict[str, Links] = {}
-            unresolved: List[Resource] = []
-            for ref in self.of_type(*referrer_types):
-                targets, open_link = self.resolve(ref, prop, (tokens.canonical(target.type),), ident)
-                if open_link:
-                    unresolved.append(ref)
-                for t in targets:
-                    table.setdefault(t.urn, Links()).resources.append(ref)
-            self._joins[key] = (table, unresolved)
-        table, unresolved = self._joins[key]
+        join = self._joins.get(key)
+        if join is None:
+            join = self._joins[key] = self._build_join(referrer_types, prop, tokens.canonical(target.type))
+        groups, unresolved, order = join
+        hits = [g for g in (groups.get(i) for i in self._identities(target)) if g]
         links = Links()
-        hit = table.get(target.urn)
-        if hit is not None:
-            links.resources = hit.resources
+        if len(hits) == 1:
+            links.resources = hits[0]
+        elif hits:
+            seen = {id(r): r for g in hits for r in g}
+            links.resources = sorted(seen.values(), key=lambda r: order[id(r)])
         links.unresolved = unresolved
         return links
 
+    def _build_join(self, referrer_types: Sequence[str], prop: str, target_type: str):
+        """(identity -> referrers naming it, unresolved referrers, referrer -> position)."""
+        types = (target_type,)
+        expanded = set(tokens.expand(types))
+        ident = self._targets_of_type(types)
+        groups: Dict[str, List[Resource]] = {}
+        unresolved: List[Resource] = []
+        order: Dict[int, int] = {}
+        for pos, ref in enumerate(self.of_type(*referrer_types)):
+            order[id(ref)] = pos
+            named = []
+            for urn in ref.property_dependencies.get(prop, ()):
+                t = self.by_urn.get(urn)
+                if t is not None and t.type in expanded and urn not in named:
+                    named.append(urn)
+            if not named:
+                value = ref.get(prop)
+                if value is UNKNOWN:
+                    unresolved.append(ref)
+                    continue
+                for v in (value if isinstance(value, list) else [value]):
+                    if not isinstance(v, str):
+                        continue
+                    if is_unknown(v):
+                        unresolved.append(ref)
+                        break
+                    if ident.get(v):
+                        named.append(v)
+                    elif v.startswith("arn:"):
+                        # an ARN such as arn:aws:s3:::bucket-name or an ARN suffix
+                        tail = v.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+                        if ident.get(tail):
+                            named.append(tail)
+            for identity in dict.fromkeys(named):
+                groups.setdefault(identity, []).append(ref)
+        return groups, unresolved, order
 
 def string_list(value) -> List[str]:
     items = as_list(value)

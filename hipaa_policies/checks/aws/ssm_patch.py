@@ -15,9 +15,11 @@ HIGH = {"IMPORTANT", "HIGH"}
 
 def _filter_values(rule):
     values = set()
-    for f in rule.get("patchFilters") or []:
+    filters = rule.get("patchFilters")
+    for f in filters if isinstance(filters, list) else ():
         if isinstance(f, dict) and f.get("key") in ("CLASSIFICATION", "SEVERITY", "MSRC_SEVERITY", "PRIORITY"):
-            for v in f.get("values") or []:
+            listed = f.get("values")
+            for v in listed if isinstance(listed, list) else ():
                 if isinstance(v, str):
                     values.add(v.upper())
     return values
