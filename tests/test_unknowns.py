@@ -71,7 +71,7 @@ def test_unknown_link_in_stack_policy_is_unverified_for_that_resource(fresh):
                     name="sse")
     diags = [d for d in fresh.analyze_stack([bucket, conf]) if d.policy == "s3-bucket-default-encryption-kms"]
     assert [(d.kind, d.level, d.urn) for d in diags] == [("unverified", "advisory", bucket.urn)]
-    assert "unverified" in body(diags[0]) and "`bucket`" in body(diags[0])
+    assert "unverified" in body(diags[0]) and "`BucketServerSideEncryptionConfiguration.bucket`" in body(diags[0])
 
 
 def test_preview_program_reports_unverified_not_the_sdk_skip(fresh):

@@ -57,6 +57,10 @@ class Finding:
         if self.status == UNVERIFIED:
             return format_body(UNVERIFIED, f"{self.subject(unknown=True)} not known until the resource is "
                                            f"deployed; expected {self.expected}.")
+        if self.expected.startswith(("a `aws.", "an `aws.")) and (self.path == STACK_PATH or names_resource(self.path)):
+            # another resource the stack must declare ("A `BackupPolicy` must be an `aws.efs.BackupPolicy`")
+            who = "The stack" if self.path == STACK_PATH and not self.urn else "This resource"
+            return f"{who} must be accompanied by {self.expected}."
         return f"{self.subject()} must be {self.expected}."
 
     def subject(self, unknown: bool = False) -> str:

@@ -212,8 +212,12 @@ def backup_vault_deletion_protected(stack, cfg):
             findings.append(Finding("VaultPolicy.policy", expected, UNVERIFIED, vault.urn))
         elif unparseable:
             findings.append(UnparseableDocument("VaultPolicy.policy", expected, urn=vault.urn))
+        elif pols.resources:  # a vault policy that does not deny deletion
+            findings.append(Finding("VaultPolicy.policy", "a document denying `backup:DeleteRecoveryPoint` to every "
+                                    "principal (or the vault locked in compliance mode by an "
+                                    "`aws.backup.VaultLockConfiguration` with `changeableForDays`)", FAIL, vault.urn))
         else:
-            findings.append(Finding("VaultPolicy.policy", expected, FAIL, vault.urn))
+            findings.append(Finding("VaultPolicy", expected, FAIL, vault.urn))
     return findings
 
 

@@ -326,9 +326,9 @@ def cloudwatch_security_alarms(stack, cfg):
         for key in detections:
             status = verdicts[key]
             if status is not None:
-                expected = (f"a `LogMetricFilter` on the trail's log group matching {DETECTIONS[key][1]}, with a "
-                            "`MetricAlarm` on its metric")
-                findings.append(Finding("cloudWatchLogsGroupArn", expected, status, trail.urn))
+                expected = (f"an `aws.cloudwatch.LogMetricFilter` on the trail's log group matching "
+                            f"{DETECTIONS[key][1]}, with an `aws.cloudwatch.MetricAlarm` on its metric")
+                findings.append(Finding("LogMetricFilter", expected, status, trail.urn))
     return findings
 
 

@@ -48,8 +48,11 @@ def inspector2_scanning_enabled(stack, cfg):
             if scan_type in covered:
                 continue
             status = UNVERIFIED if unknown else FAIL
-            findings.append(Finding("Enabler.resourceTypes", f"an `aws.inspector2.Enabler` whose `resourceTypes` "
-                                    f"include `{scan_type}`", status, r.urn))
+            if covered or unknown:  # enablers for other workload types
+                findings.append(Finding("Enabler.resourceTypes", f"a list including `{scan_type}`", status, r.urn))
+            else:
+                findings.append(Finding("Enabler", f"an `aws.inspector2.Enabler` whose `resourceTypes` include "
+                                        f"`{scan_type}`", status, r.urn))
     return findings
 
 

@@ -63,7 +63,8 @@ def s3_bucket_default_encryption_kms(stack, cfg):
         links = stack.referrers(bucket, [SSE_CONFIG], "bucket")
         if links.resources:
             for conf in links.resources:
-                findings += _with_urn(_rule_status(conf.list("rules"), "rules", allowed), bucket.urn)
+                findings += _with_urn(_rule_status(conf.list("rules"), "BucketServerSideEncryptionConfiguration.rules",
+                                                   allowed), bucket.urn)
             continue
         inline = bucket.get("serverSideEncryptionConfiguration")
         if inline is UNKNOWN:
@@ -76,9 +77,7 @@ def s3_bucket_default_encryption_kms(stack, cfg):
             findings += _with_urn(_rule_status(rules, "serverSideEncryptionConfiguration.rule", allowed), bucket.urn)
             continue
         if links.unresolved:
-            findings.append(Finding("bucket", "linked to a BucketServerSideEncryptionConfiguration with SSE-KMS "
-                                    "(a configuration's `bucket` input is unknown until deployment)",
-                                    UNVERIFIED, bucket.urn))
+            findings.append(_open_link(bucket, "BucketServerSideEncryptionConfiguration", "SSE-KMS"))
             continue
         findings.append(Finding("BucketServerSideEncryptionConfiguration",
                                 "declared for this bucket with `sseAlgorithm` " + " or ".join(f"`{a}`" for a in allowed),
@@ -109,8 +108,8 @@ def _settings(conf, type_name: str) -> Props:
 
 
 def _open_link(bucket, type_name: str, expected: str) -> Finding:
-    return Finding("bucket", f"linked to an `{type_name}` with {expected} (a `{type_name}`'s `bucket` input "
-                   "is unknown until deployment)", UNVERIFIED, bucket.urn)
+    """A settings resource's ``bucket`` input is unknown: it may or may not name this bucket."""
+    return Finding(f"{type_name}.bucket", f"this bucket, for a `{type_name}` with {expected}", UNVERIFIED, bucket.urn)
 
 
 def _first_bool(bucket, *paths):
@@ -333,9 +332,10 @@ def s3_bucket_access_logging(stack, cfg):
 
 
 # =========================================================================== transport security
-SECURE_TRANSPORT = ("a `Deny` statement for `Principal: \"*\"` on the bucket's objects (`arn:aws:s3:::<bucket>/*`) "
-                    "with `Condition: {Bool: {aws:SecureTransport: false}}`")
+DENY_INSECURE = ("a `Deny` statement for `Principal: \"*\"` on the bucket's objects (`arn:aws:s3:::<bucket>/*`) "
+                 "with `Condition: {Bool: {aws:SecureTransport: false}}`")
 OBJECTS_TOO = "the bucket's objects too (`arn:aws:s3:::<bucket>/*`), not only the bucket ARN"
+SECURE_TRANSPORT = "a document with " + DENY_INSECURE
 
 
 def _covers_objects(st) -> bool:
@@ -406,11 +406,11 @@ def s3_bucket_secure_transport(stack, cfg):
         elif unparseable:
             findings.append(UnparseableDocument(unparseable[0], SECURE_TRANSPORT, UNVERIFIED, bucket.urn))
         elif links.unresolved:
-            findings.append(_open_link(bucket, "BucketPolicy", SECURE_TRANSPORT))
+            findings.append(_open_link(bucket, "BucketPolicy", DENY_INSECURE))
         elif results:
             findings.append(Finding(results[0][1], SECURE_TRANSPORT, FAIL, bucket.urn))
         else:
-            findings.append(Finding("BucketPolicy", "declared for this bucket with " + SECURE_TRANSPORT,
+            findings.append(Finding("BucketPolicy", "declared for this bucket with " + DENY_INSECURE,
                                     FAIL, bucket.urn))
     return findings
 

@@ -45,8 +45,7 @@ def vpc_flow_logs_enabled(stack, cfg):
             findings.append(Finding("FlowLog.trafficType", "`ALL`", status, vpc.urn))
             continue
         if links.unresolved:
-            findings.append(Finding("FlowLog.vpcId", "linked to this VPC (a flow log's `vpcId` is unknown until "
-                                    "deployment)", UNVERIFIED, vpc.urn))
+            findings.append(Finding("FlowLog.vpcId", "this VPC's id, for a flow log of its traffic", UNVERIFIED, vpc.urn))
             continue
         findings.append(Finding("FlowLog", "declared for this VPC (`aws.ec2.FlowLog` with `vpcId`)", FAIL, vpc.urn))
     return findings
