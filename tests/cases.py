@@ -163,6 +163,8 @@ def _load_programs() -> None:
                 tmp.write_bytes(pickle.dumps(built))
                 tmp.replace(path)
             _BUILT.update(pickle.loads(path.read_bytes()))
+    import gc
+    gc.freeze()  # kept for the session: out of the cyclic collector's sight
 
 
 def build(case: Case) -> List[CapturedResource]:

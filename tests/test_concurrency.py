@@ -27,7 +27,7 @@ def _answer(diags):
 def test_eight_concurrent_analyze_calls_answer_like_serial_ones(pack):
     pack.configure({})
     pack.configure_stack()
-    work = _workload()
+    work = _workload()[::2]  # every other fixture resource of the resource policies
     assert len(work) >= 40
     expected = [_answer(pack.analyze(r)) for r in work]
     assert sum(1 for e in expected if e) >= 20, "the workload must produce diagnostics to compare"
