@@ -16,6 +16,12 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
+# Every process a benchmark starts uses compiled bytecode, as an installed package does (pip compiles
+# at install time; Python writes it by default).  Some machine images set PYTHONDONTWRITEBYTECODE,
+# which would make every pack and scanner process compile the package from source again.
+BYTECODE_WAS_OFF = bool(os.environ.pop("PYTHONDONTWRITEBYTECODE", None))
+sys.dont_write_bytecode = False
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from hipaa_policies.client.pack_server import PackServer  # noqa: E402
 
@@ -195,7 +201,8 @@ def machine() -> Dict[str, str]:
     return {"cpu": cpu, "cores": str(os.cpu_count()), "memory": mem,
             "os": f"{platform.system()} {platform.release()}", "python": platform.python_version(),
             "pulumi": _version("pulumi"), "pulumi-policy": _version("pulumi-policy"),
-            "pulumi-aws": _version("pulumi-aws"), "grpcio": _version("grpcio"), "protobuf": _version("protobuf")}
+            "pulumi-aws": _version("pulumi-aws"), "grpcio": _version("grpcio"), "protobuf": _version("protobuf"),
+            "bytecode": "written" + (" (PYTHONDONTWRITEBYTECODE unset for the run)" if BYTECODE_WAS_OFF else "")}
 
 
 def policy_counts() -> Dict[str, int]:
