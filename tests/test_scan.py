@@ -541,6 +541,7 @@ def test_pack_that_cannot_start_is_one_line(tmp_path, capsys):
         runner.scan([si], pack_dir=tmp_path)
 
 
+@pytest.mark.fresh_pack
 def test_one_pack_process_per_run(capsys, tmp_path, monkeypatch):
     from hipaa_policies import testing
     starts = []
