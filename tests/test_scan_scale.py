@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -338,3 +339,16 @@ def test_a_missing_grpc_registration_hook_is_a_shape_problem(monkeypatch):
     from hipaa_policies.runtime import fast_servicer
     monkeypatch.setattr(sdk, "analyzer_pb2_grpc", object())
     assert any("add_AnalyzerServicer_to_server" in p for p in fast_servicer.shape_problems())
+
+
+def test_scanning_an_export_does_not_import_the_pulumi_sdk(tmp_path):
+    """The scanner speaks the pack's JSON batch (Info, Configure, ConfigureStack, Add, Finish): the
+    pulumi SDK and its protocol messages (a quarter of a small scan's time) stay unimported."""
+    export = write_export(tmp_path / "export.json", 50)
+    code = ("import sys\nfrom hipaa_policies.cli.main import main\n"
+            f"code = main(['scan', {str(export)!r}, '-f', 'json', '--output', {str(tmp_path / 'out')!r}, '--no-progress'])\n"
+            "loaded = sorted(m for m in sys.modules if m == 'pulumi' or m.startswith(('pulumi.', 'pulumi_')))\n"
+            "print(code, loaded)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=PACK_DIR, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip().splitlines()[-1] == "1 []", (done.stdout, done.stderr[-2000:])
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["summary"]["resources"] == 50

@@ -11,11 +11,13 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from hipaa_policies.client.capture import CapturedResource
 from hipaa_policies.core.levels import BY_PROTO_NUMBER as LEVELS
 from hipaa_policies import locations
+
+if TYPE_CHECKING:  # annotations only: importing capture (asyncio, the SDK hooks) is not needed here
+    from hipaa_policies.client.capture import CapturedResource
 
 PACK_DIR = locations.bundle_root()  # the checkout root, or hipaa_policies/_bundle in an installed wheel
 GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024),  # the engine's own limits
@@ -63,6 +65,33 @@ def _level_value(level: str) -> int:
         raise ValueError(f"unknown enforcement level {level!r}") from None
 
 
+def policy_config_entries(config: Mapping[str, Any], advertised: "Callable[[], Dict[str, str]]"
+                          ) -> Dict[str, Tuple[int, Dict[str, Any]]]:
+    """``Configure``'s policyConfig entries for a policy-config file, as the Pulumi CLI builds them:
+    name -> (enforcement level number, properties).  ``advertised()`` gives the pack's own levels
+    (asked only when needed: ``all``, or a policy configured without a level)."""
+    all_level = config.get("all")
+    known = advertised() if all_level else None
+    entries: Dict[str, Any] = {n: {} for n in known} if known else {}
+    for name, value in config.items():
+        if name != "all":
+            entries[name] = value
+    out: Dict[str, Tuple[int, Dict[str, Any]]] = {}
+    for name, value in entries.items():
+        level = all_level
+        props: Dict[str, Any] = {}
+        if isinstance(value, str):
+            level = value
+        elif isinstance(value, Mapping):
+            props = {k: v for k, v in value.items() if k != "enforcementLevel"}
+            level = value.get("enforcementLevel", level)
+        if level is None:
+            known = known if known is not None else advertised()
+            level = known.get(name, "advisory")
+        out[name] = (_level_value(level), props)
+    return out
+
+
 class PackServer:
     """The pack running in its own process, started as the Pulumi CLI starts it."""
 
@@ -89,7 +118,6 @@ class PackServer:
 
     def start(self) -> "PackServer":
         import grpc
-        from pulumi.runtime.proto import analyzer_pb2_grpc
         if getattr(self, "channel", None) is not None:
             return self
         self.launch()
@@ -102,8 +130,17 @@ class PackServer:
         self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}",
                                              options=GRPC_OPTIONS)
         grpc.channel_ready_future(self.channel).result(timeout=self.timeout)
-        self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+        self._stub = None
         return self
+
+    @property
+    def stub(self):
+        """The ``pulumirpc.Analyzer`` stub, made on first use (it imports the pulumi SDK, which the
+        scanner's JSON batch does not need)."""
+        if getattr(self, "_stub", None) is None:
+            from pulumi.runtime.proto import analyzer_pb2_grpc
+            self._stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+        return self._stub
 
     def stop(self) -> None:
         if getattr(self, "channel", None) is not None:
@@ -134,24 +171,9 @@ class PackServer:
         Policies not named get the level of ``all`` when it is given (as the CLI does)."""
         from pulumi.runtime.proto import analyzer_pb2 as proto
         request = proto.ConfigureAnalyzerRequest()
-        all_level = config.get("all")
-        names = [p.name for p in self.info().policies] if all_level else []
-        entries: Dict[str, Any] = {n: {} for n in names}
-        for name, value in config.items():
-            if name != "all":
-                entries[name] = value
-        for name, value in entries.items():
+        for name, (level, props) in policy_config_entries(config, self._default_levels).items():
             pc = proto.PolicyConfig()
-            level = all_level
-            props: Dict[str, Any] = {}
-            if isinstance(value, str):
-                level = value
-            elif isinstance(value, Mapping):
-                props = {k: v for k, v in value.items() if k != "enforcementLevel"}
-                level = value.get("enforcementLevel", level)
-            if level is None:
-                level = self._default_levels().get(name, "advisory")
-            pc.enforcementLevel = _level_value(level)
+            pc.enforcementLevel = level
             pc.properties.update(props)
             request.policyConfig[name].CopyFrom(pc)
         self.stub.Configure(request)

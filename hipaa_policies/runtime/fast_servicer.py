@@ -93,11 +93,32 @@ def _no_cyclic_gc():
 # line ``<session> <sequence number>`` then a JSON array of records
 # ``[type, urn, name, parent, dependencies, propertyDependencies, properties]`` (JSON: decoded in
 # C, where a protobuf Struct is built in Python); ``ScanFinish`` is the session.  Responses are
-# serialised ``AnalyzeResponse`` messages with the diagnostics ``Analyze`` (each added resource)
-# and ``AnalyzeStack`` (all of them, in order) give.
+# JSON arrays of the diagnostics ``Analyze`` (each added resource) and ``AnalyzeStack`` (all of
+# them, in order) give, each ``[urn, policyName, enforcementLevel, message]``.  ``Info``,
+# ``Configure`` and ``ConfigureStack`` are ``GetAnalyzerInfo``, ``Configure`` and
+# ``ConfigureStack`` with JSON bodies, so the scanner needs neither the pulumi SDK nor its
+# protocol messages (importing them is a quarter of a small scan's time).
 SCAN_SERVICE = "hipaa_policies.Scan"
 SCAN_ADD = f"/{SCAN_SERVICE}/Add"
 SCAN_FINISH = f"/{SCAN_SERVICE}/Finish"
+SCAN_INFO = f"/{SCAN_SERVICE}/Info"
+SCAN_CONFIGURE = f"/{SCAN_SERVICE}/Configure"
+SCAN_CONFIGURE_STACK = f"/{SCAN_SERVICE}/ConfigureStack"
+
+
+class ScanDiagnostic(tuple):
+    """A diagnostic of the scan batch, read like ``AnalyzeDiagnostic`` (the fields the scanner uses)."""
+
+    __slots__ = ()
+    urn = property(lambda self: self[0])
+    policyName = property(lambda self: self[1])
+    enforcementLevel = property(lambda self: self[2])
+    message = property(lambda self: self[3])
+
+
+def decode_diagnostics(body: bytes) -> List[ScanDiagnostic]:
+    import json
+    return [ScanDiagnostic(d) for d in json.loads(body)]
 
 
 def encode_batch(session: str, seq: int, records: List[bytes]) -> bytes:
@@ -118,10 +139,18 @@ def encode_record(type_: str, urn: str, name: str, parent: str, dependencies: Li
     return _ENCODER([type_, urn, name, parent or "", dependencies, property_dependencies, properties]).encode()
 
 
+def _json_diagnostics(response: Any) -> bytes:
+    import json
+    return json.dumps([[d.urn, d.policyName, d.enforcementLevel, d.message] for d in response.diagnostics]).encode()
+
+
 def _add_scan_service(servicer: Any, server: Any) -> None:
     import grpc
     handlers = {"Add": grpc.unary_unary_rpc_method_handler(servicer.ScanAdd),
-                "Finish": grpc.unary_unary_rpc_method_handler(servicer.ScanFinish)}
+                "Finish": grpc.unary_unary_rpc_method_handler(servicer.ScanFinish),
+                "Info": grpc.unary_unary_rpc_method_handler(servicer.ScanInfo),
+                "Configure": grpc.unary_unary_rpc_method_handler(servicer.ScanConfigure),
+                "ConfigureStack": grpc.unary_unary_rpc_method_handler(servicer.ScanConfigureStack)}
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SCAN_SERVICE, handlers),))
 
 
@@ -346,7 +375,7 @@ def make_class():
                 self._scan_sessions.setdefault(session, {})[int(seq)] = kept
                 # the kept resources live until ScanFinish: out of the cyclic collector's sight
                 gc.freeze()
-            return response.SerializeToString()
+            return _json_diagnostics(response)
 
         def ScanFinish(self, payload: bytes, _context) -> bytes:
             """``AnalyzeStack`` of every resource the session added; the session is dropped."""
@@ -358,7 +387,34 @@ def make_class():
             with _no_cyclic_gc():
                 self._analyze_stack((r for seq in sorted(chunks) for r in chunks[seq]), response)
             del chunks
-            return response.SerializeToString()
+            return _json_diagnostics(response)
+
+        def ScanInfo(self, _payload: bytes, context) -> bytes:
+            """``GetAnalyzerInfo`` as JSON (the fields the scanner reads)."""
+            import json
+            from google.protobuf import empty_pb2
+            info = self.GetAnalyzerInfo(empty_pb2.Empty(), context)
+            return json.dumps({"name": info.name, "version": info.version, "policies": [
+                {"name": p.name, "description": p.description, "enforcementLevel": p.enforcementLevel,
+                 "tags": list(p.tags), "frameworkReference": p.framework.reference,
+                 "policyType": proto.PolicyType.Name(p.policy_type), "remediationSteps": p.remediation_steps,
+                 "url": p.url} for p in info.policies]}).encode()
+
+        def ScanConfigure(self, payload: bytes, context) -> bytes:
+            """``Configure`` from JSON ``{"policyConfig": {name: {"enforcementLevel": n, "properties": {}}}}``."""
+            import json
+            from google.protobuf import json_format
+            request = json_format.ParseDict(json.loads(payload), proto.ConfigureAnalyzerRequest())
+            self.Configure(request, context)
+            return b"{}"
+
+        def ScanConfigureStack(self, payload: bytes, context) -> bytes:
+            """``ConfigureStack`` from JSON (the fields of ``AnalyzerStackConfigureRequest``)."""
+            import json
+            from google.protobuf import json_format
+            request = json_format.ParseDict(json.loads(payload), proto.AnalyzerStackConfigureRequest())
+            self.ConfigureStack(request, context)
+            return b"{}"
 
     return FastServicer
 

@@ -444,6 +444,17 @@ def _record(r: Any) -> bytes:
     return record
 
 
+def _json_info(pack: Any) -> Any:
+    """``GetAnalyzerInfo`` through the scan batch, read like the protocol message."""
+    from types import SimpleNamespace as NS
+    from hipaa_policies.runtime.fast_servicer import SCAN_INFO
+    doc = json.loads(pack.channel.unary_unary(SCAN_INFO)(b""))
+    return NS(name=doc["name"], version=doc["version"], policies=[
+        NS(name=p["name"], description=p["description"], enforcementLevel=p["enforcementLevel"], tags=p["tags"],
+           framework=NS(reference=p["frameworkReference"]), policy_type=p["policyType"],
+           remediation_steps=p["remediationSteps"], url=p["url"]) for p in doc["policies"]])
+
+
 def batch_supported(pack: Any) -> bool:
     """Whether the pack serves the scan batch (the fast servicer does; the SDK's plain one does not)."""
     supported = getattr(pack, "_hipaa_batch", None)
@@ -466,8 +477,7 @@ def _evaluate_batched(pack: Any, si: StackInput, progress: Progress) -> List[Tup
     batch: the same servicer code as the two Analyzer RPCs, a few calls instead of one per
     resource; (urn, diagnostic) pairs in the order the Analyzer RPCs give them."""
     import uuid
-    from pulumi.runtime.proto import analyzer_pb2 as proto
-    from hipaa_policies.runtime.fast_servicer import SCAN_ADD, SCAN_FINISH, encode_batch
+    from hipaa_policies.runtime.fast_servicer import SCAN_ADD, SCAN_FINISH, decode_diagnostics, encode_batch
     add = pack.channel.unary_unary(SCAN_ADD)
     session = uuid.uuid4().hex
     out: List[Tuple[str, Any]] = []
@@ -475,7 +485,7 @@ def _evaluate_batched(pack: Any, si: StackInput, progress: Progress) -> List[Tup
 
     def collect() -> None:
         fut, n = pending.popleft()
-        out.extend((d.urn, d) for d in proto.AnalyzeResponse.FromString(fut.result()).diagnostics)
+        out.extend((d.urn, d) for d in decode_diagnostics(fut.result()))
         progress.advance(n)
 
     chunk: List[bytes] = []
@@ -493,8 +503,7 @@ def _evaluate_batched(pack: Any, si: StackInput, progress: Progress) -> List[Tup
                 collect()
     while pending:
         collect()
-    response = proto.AnalyzeResponse.FromString(pack.channel.unary_unary(SCAN_FINISH)(session.encode()))
-    out.extend((d.urn, d) for d in response.diagnostics)
+    out.extend((d.urn, d) for d in decode_diagnostics(pack.channel.unary_unary(SCAN_FINISH)(session.encode())))
     return out
 
 
@@ -723,13 +732,22 @@ class Session:
         self.config = dict(config)
         self.tags = dict(stack_tags or {})
         self.organization = organization
-        info = self.server.info()
+        self.batch = batch_supported(self.server)
+        info = _json_info(self.server) if self.batch else self.server.info()
         defaults = {p.name: PROTO_LEVELS.get(p.enforcementLevel, "advisory") for p in info.policies}
         unknown = [n for n in self.config if n != "all" and n not in defaults]
         if unknown:
             raise InputError(f"{where}: names unknown policy {unknown[0]!r} (see `hipaa-policies policies`)")
         try:
-            self.server.configure(self.config)
+            if self.batch:  # the pack's JSON Configure: no pulumi SDK in the scanner
+                from hipaa_policies.client.pack_server import policy_config_entries
+                from hipaa_policies.runtime.fast_servicer import SCAN_CONFIGURE
+                entries = policy_config_entries(self.config, lambda: defaults)
+                self.server.channel.unary_unary(SCAN_CONFIGURE)(json.dumps({"policyConfig": {
+                    name: {"enforcementLevel": level, "properties": props}
+                    for name, (level, props) in entries.items()}}).encode())
+            else:
+                self.server.configure(self.config)
         except grpc.RpcError as e:
             raise InputError(f"{where}: rejected by the pack: {_rpc_detail(e)}") from None
         except ValueError as e:
@@ -738,9 +756,18 @@ class Session:
         self.settings = _scope(self.config)
         self.analyzer_version, self.pack_name = info.version, info.name
 
+    def configure_stack(self, *, stack: str, project: str, dry_run: bool) -> None:
+        if not self.batch:
+            self.server.configure_stack(stack=stack, project=project, organization=self.organization,
+                                        dry_run=dry_run, tags=self.tags)
+            return
+        from hipaa_policies.runtime.fast_servicer import SCAN_CONFIGURE_STACK
+        self.server.channel.unary_unary(SCAN_CONFIGURE_STACK)(json.dumps(
+            {"stack": stack, "project": project, "organization": self.organization, "dryRun": dry_run,
+             "tags": self.tags}).encode())
+
     def scan_stack(self, si: StackInput, progress: Progress) -> StackReport:
-        self.server.configure_stack(stack=si.stack, project=si.project, organization=self.organization,
-                                    dry_run=si.kind != "export", tags=self.tags)
+        self.configure_stack(stack=si.stack, project=si.project, dry_run=si.kind != "export")
         progress.start(len(si.resources), si.label)
         diags = evaluate(self.server, si, progress)
         progress.done()
@@ -844,9 +871,8 @@ class StreamEvaluation:
     def _configure_stack(self) -> None:
         from hipaa_policies.cli.scan.inputs import EXPORT, _project_stack
         project, stack = _project_stack(self.source.out[0].urn)
-        self.session.server.configure_stack(stack=stack or "unknown", project=project or "unknown",
-                                            organization=self.session.organization,
-                                            dry_run=self.source.kind != EXPORT, tags=self.session.tags)
+        self.session.configure_stack(stack=stack or "unknown", project=project or "unknown",
+                                     dry_run=self.source.kind != EXPORT)
 
     def _send(self, resources: List[Any]) -> None:
         from hipaa_policies.runtime.fast_servicer import SCAN_ADD, encode_batch
@@ -861,14 +887,13 @@ class StreamEvaluation:
             self._collect()
 
     def _collect(self) -> None:
-        from pulumi.runtime.proto import analyzer_pb2 as proto
+        from hipaa_policies.runtime.fast_servicer import decode_diagnostics
         fut, n = self.pending.popleft()
-        self.diags.extend((d.urn, d) for d in proto.AnalyzeResponse.FromString(fut.result()).diagnostics)
+        self.diags.extend((d.urn, d) for d in decode_diagnostics(fut.result()))
         self.progress.advance(n)
 
     def finish(self, si: StackInput) -> Optional[List[Tuple[str, Any]]]:
-        from pulumi.runtime.proto import analyzer_pb2 as proto
-        from hipaa_policies.runtime.fast_servicer import SCAN_FINISH
+        from hipaa_policies.runtime.fast_servicer import SCAN_FINISH, decode_diagnostics
         if self.source is None:
             return None
         usable = not self.broken and si.resources is self.source.out
@@ -888,7 +913,7 @@ class StreamEvaluation:
         self.progress.done()
         if not usable:
             return None
-        self.diags.extend((d.urn, d) for d in proto.AnalyzeResponse.FromString(response).diagnostics)
+        self.diags.extend((d.urn, d) for d in decode_diagnostics(response))
         return self.diags
 
 
