@@ -117,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[List[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    prelaunch = getattr(args, "prelaunch", None)
+    if prelaunch is not None:  # scan: the pack process starts while the registry loads
+        prelaunch(args)
     try:
         from hipaa_policies import registry
         registry.load()
