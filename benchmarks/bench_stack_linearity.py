@@ -17,7 +17,8 @@ across them); a linear policy takes about 10 x its 1,000-resource time on it.
    (a policy that compared resources pairwise would take seconds there).  CPU time of the thread
    decides; wall time is printed beside it.
 2. **The whole AnalyzeStack** through the real Analyzer gRPC protocol (the pack process started as
-   the Pulumi CLI starts it), 10k/1k <= 11 x; the in-process figure is printed beside it.
+   the Pulumi CLI starts it), 10k/1k <= 11 x on the medians of as many interleaved runs of each
+   size; the best-of ratio, the pack's CPU-time ratio and the in-process figure are printed beside it.
 
 Run from a clone:  python benchmarks/bench_stack_linearity.py   (about a minute on 2 cores)
 """
@@ -90,7 +91,7 @@ def time_index(request, runs: int):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=8, help="runs per policy and size (best is used)")
-    ap.add_argument("--grpc-runs", type=int, default=7, help="whole-AnalyzeStack runs per size over gRPC")
+    ap.add_argument("--grpc-runs", type=int, default=15, help="whole-AnalyzeStack runs per size over gRPC")
     ap.add_argument("--policy", action="append", help="only these stack policies (repeatable)")
     ap.add_argument("--json", type=Path, default=common.WORK / "bench_stack_linearity.json", help="results file")
     args = ap.parse_args(argv)
@@ -136,7 +137,7 @@ def main(argv=None) -> int:
         runs = {1000: [], 10000: []}
         cpu = {1000: 0.0, 10000: 0.0}
         for _ in range(args.grpc_runs):
-            for n, k in ((10000, 1), (1000, 3)):
+            for n, k in ((10000, 1), (1000, 1)):  # as many runs of each size: best-of-21 vs best-of-7 is biased
                 for _ in range(k):
                     c0 = pack.cpu_seconds()
                     t0 = time.perf_counter()
@@ -144,8 +145,12 @@ def main(argv=None) -> int:
                     runs[n].append(time.perf_counter() - t0)
                     cpu[n] += pack.cpu_seconds() - c0
     g = {n: min(v) for n, v in runs.items()}
+    g_med = {n: common.median(v) for n, v in runs.items()}
     g_cpu = {n: cpu[n] / len(runs[n]) for n in runs}
-    g_ratio = g[10000] / g[1000]
+    # the verdict: medians of as many interleaved runs per size (robust to the odd fast or slow run
+    # on a shared machine); the best-of ratio and the pack's CPU-time ratio are printed beside it
+    g_ratio = g_med[10000] / g_med[1000]
+    best_ratio = g[10000] / g[1000]
     from hipaa_policies.runtime import fast_servicer, pack as pack_mod
     from pulumi_policy import EnforcementLevel
     servicer = fast_servicer.make_class()(pack_mod.PACK_NAME, "0", pack_mod.build_policies(),
@@ -169,9 +174,10 @@ def main(argv=None) -> int:
           f"(20k/10k <= {DOUBLING:g}; quadratic: ~4)")
     print(f"{'policy':<44} {'1k ms':>8} {'10k ms':>9} {'10k/1k':>7} {'20k/10k':>8} {'wall 10k/1k':>12}  result")
     ir = idx[10000][0] / idx[1000][0]
+    index_linear = ir <= TARGET or idx[20000][0] / idx[10000][0] <= DOUBLING  # the policies' criterion
     print(f"{'(StackIndex build, no policy)':<44} {idx[1000][0] * 1e3:>8.2f} {idx[10000][0] * 1e3:>9.2f} "
           f"{ir:>7.2f} {idx[20000][0] / idx[10000][0]:>8.2f} {idx[10000][1] / idx[1000][1]:>12.2f}  "
-          f"{common.verdict(ir <= TARGET)}")
+          f"{common.verdict(index_linear)}")
     for r in sorted(rows, key=lambda r: -r["ratio"]):
         note = ("" if r["ratio"] <= TARGET or not r["pass"] else
                 f"  (under {FLOOR_S * 1e3:g} ms)" if r["cpu_10k_s"] < FLOOR_S else "  (doubles beyond 10k)")
@@ -179,9 +185,10 @@ def main(argv=None) -> int:
               f"{r['ratio']:>7.2f} {r['ratio_20k_10k']:>8.2f} {r['wall_ratio'] or 0:>12.2f}  "
               f"{common.verdict(r['pass'])}{note}")
     print()
-    print(f"{'whole AnalyzeStack over gRPC, 10k/1k <= 11 x':<46} 1k {g[1000] * 1e3:.1f} ms, 10k {g[10000] * 1e3:.0f} ms"
-          f" [median {common.median(runs[1000]) * 1e3:.1f}, {common.median(runs[10000]) * 1e3:.0f}]  "
-          f"ratio {g_ratio:.2f}  {common.verdict(g_ratio <= TARGET)}")
+    print(f"{'whole AnalyzeStack over gRPC, 10k/1k <= 11 x':<46} median of {len(runs[1000])} runs each: "
+          f"1k {g_med[1000] * 1e3:.1f} ms, 10k {g_med[10000] * 1e3:.0f} ms  ratio {g_ratio:.2f}  "
+          f"{common.verdict(g_ratio <= TARGET)}")
+    print(f"{'  best of the runs':<46} 1k {g[1000] * 1e3:.1f} ms, 10k {g[10000] * 1e3:.0f} ms  ratio {best_ratio:.2f}")
     print(f"{'  pack process CPU time':<46} 1k {g_cpu[1000] * 1e3:.1f} ms, 10k {g_cpu[10000] * 1e3:.0f} ms"
           + (f"  ratio {g_cpu[10000] / g_cpu[1000]:.2f}" if g_cpu[1000] else ""))
     print(f"{'  in process (FastServicer.AnalyzeStack)':<46} 1k {inproc[1000] * 1e3:.1f} ms, "
@@ -190,13 +197,15 @@ def main(argv=None) -> int:
     if failing:
         print("non-linear stack policies: " + ", ".join(failing))
     results = {"machine": env, "index": {"1k_cpu_s": idx[1000][0], "10k_cpu_s": idx[10000][0]}, "policies": rows,
-               "analyze_stack_grpc": {"1k_s": g[1000], "10k_s": g[10000], "ratio": g_ratio, "target": "<= 11",
+               "analyze_stack_grpc": {"1k_median_s": g_med[1000], "10k_median_s": g_med[10000], "ratio": g_ratio,
+                                      "1k_best_s": g[1000], "10k_best_s": g[10000], "best_ratio": best_ratio,
+                                      "runs_each": len(runs[1000]), "target": "<= 11 (medians)",
                                       "pass": g_ratio <= TARGET, "1k_cpu_s": g_cpu[1000], "10k_cpu_s": g_cpu[10000]},
                "analyze_stack_in_process": {"1k_s": inproc[1000], "10k_s": inproc[10000], "ratio": in_ratio}}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2))
     print(f"results: {args.json}")
-    return 0 if not failing and g_ratio <= TARGET and ir <= TARGET else 1
+    return 0 if not failing and g_ratio <= TARGET and index_linear else 1
 
 
 if __name__ == "__main__":
