@@ -17,6 +17,7 @@ from xml.etree import ElementTree as ET
 import jsonschema
 import pytest
 
+from cli_output import assert_one_line
 from hipaa_policies.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,14 +63,6 @@ def preview_file(tmp_path, resources, stack="qa", project="proj", name="preview.
     path = tmp_path / name
     path.write_text(json.dumps({"steps": steps, "changeSummary": {"create": len(steps)}}, indent=2))
     return path
-
-
-def assert_one_line(err, *needles):
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    for n in needles:
-        assert n in lines[0], (n, lines[0])
 
 
 # --------------------------------------------------------------------------- the bundled example

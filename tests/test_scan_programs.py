@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cli_output import one_line
 from hipaa_policies.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,12 +30,6 @@ def scan_json(capsys, tmp_path, *args):
     out_dir = tmp_path / "report"
     code, out, err = run(capsys, *args, "--format", "json", "--output", out_dir)
     return code, json.loads((out_dir / "report.json").read_text()), out, err
-
-
-def one_line(err):
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1 and "Traceback" not in err, err
-    return lines[0]
 
 
 def cli(*args, cwd=ROOT, input=None, timeout=120):

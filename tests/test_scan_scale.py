@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_output import assert_one_line
 from hipaa_policies.cli.main import main
 from hipaa_policies.cli.scan import inputs, runner
 from hipaa_policies.core.errors import InputError
@@ -30,14 +31,6 @@ def run(capsys, *args):
     code = main(["scan", *map(str, args)])
     out, err = capsys.readouterr()
     return code, out, err
-
-
-def assert_one_line(err, *needles):
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    for n in needles:
-        assert n in lines[0], (n, lines[0])
 
 
 def write_export(path: Path, n: int, prefix: str = "", indent=None) -> Path:

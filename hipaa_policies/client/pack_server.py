@@ -178,6 +178,40 @@ class PackServer:
             request.policyConfig[name].CopyFrom(pc)
         self.stub.Configure(request)
 
+    # the pack's scan batch (``hipaa_policies.Scan``, served beside the Analyzer by the fast
+    # servicer): the same RPCs with JSON bodies, so this side needs no pulumi SDK
+    def _batch(self, method: str, body: Any) -> Any:
+        import json
+        return json.loads(self.channel.unary_unary(method)(json.dumps(body).encode()))
+
+    def batch_info(self) -> Any:
+        """``GetAnalyzerInfo`` through the scan batch, read like the protocol message."""
+        from types import SimpleNamespace as NS
+        from hipaa_policies.runtime.fast_servicer import SCAN_INFO
+        doc = self._batch(SCAN_INFO, None)
+        return NS(name=doc["name"], version=doc["version"], policies=[
+            NS(name=p["name"], description=p["description"], enforcementLevel=p["enforcementLevel"], tags=p["tags"],
+               framework=NS(reference=p["frameworkReference"]), policy_type=p["policyType"],
+               remediation_steps=p["remediationSteps"], url=p["url"]) for p in doc["policies"]])
+
+    def batch_configure(self, config: Mapping[str, Any],
+                        advertised: "Optional[Callable[[], Dict[str, str]]]" = None) -> None:
+        """:meth:`configure` through the scan batch (``advertised``: the pack's levels, if known)."""
+        from hipaa_policies.runtime.fast_servicer import SCAN_CONFIGURE
+        if advertised is None:
+            def advertised() -> Dict[str, str]:
+                return {p.name: LEVELS.get(p.enforcementLevel, "advisory") for p in self.batch_info().policies}
+        entries = policy_config_entries(config, advertised)
+        self._batch(SCAN_CONFIGURE, {"policyConfig": {
+            name: {"enforcementLevel": level, "properties": props} for name, (level, props) in entries.items()}})
+
+    def batch_configure_stack(self, *, stack: str = "test", project: str = "test", organization: str = "org",
+                              dry_run: bool = True, tags: Optional[Mapping[str, str]] = None) -> None:
+        """:meth:`configure_stack` through the scan batch."""
+        from hipaa_policies.runtime.fast_servicer import SCAN_CONFIGURE_STACK
+        self._batch(SCAN_CONFIGURE_STACK, {"stack": stack, "project": project, "organization": organization,
+                                           "dryRun": dry_run, "tags": dict(tags or {})})
+
     def _default_levels(self) -> Dict[str, str]:
         return {p.name: LEVELS.get(p.enforcementLevel, "advisory") for p in self.info().policies}
 

@@ -237,13 +237,18 @@ def prelaunch(args: argparse.Namespace) -> None:
     try:
         targets = _expand(list(args.inputs)) or [str(example_dir())]
         file_formats = [f for f in dict.fromkeys(args.formats or ["text"]) if f != "text"]
-        jobs = args.jobs or default_jobs()
-        if jobs > 1 and len(targets) > 1 and _parallel_ok(targets, file_formats, args.jobs is not None):
+        if _uses_workers(args, targets, file_formats):
             return  # the workers start packs of their own
         from hipaa_policies.client.pack_server import PackServer
         _EARLY["server"] = PackServer().launch()
     except Exception:  # reported, if it matters, where the scan meets it
         _EARLY.pop("server", None)
+
+
+def _uses_workers(args: argparse.Namespace, targets: List[str], file_formats: List[str]) -> bool:
+    """Whether the scan runs in ``--jobs`` worker processes (each with its own pack)."""
+    jobs = args.jobs or default_jobs()
+    return jobs > 1 and len(targets) > 1 and _parallel_ok(targets, file_formats, args.jobs is not None)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -302,9 +307,9 @@ def _run(args: argparse.Namespace) -> int:
     from hipaa_policies.cli.scan import inputs as inputs_mod
     inputs_mod.MAX_INPUT_BYTES = args.max_input_size
     with _deadline(args.timeout):
-        explicit = args.jobs is not None
+        workers = _uses_workers(args, targets, file_formats)
         args.jobs = args.jobs or default_jobs()
-        if args.jobs > 1 and len(targets) > 1 and _parallel_ok(targets, file_formats, explicit):
+        if workers:
             return _scan_and_report(args, None, targets, formats, file_formats, out_dir, overrides,
                                     stack_tags, config, config_meta, baseline)
         from hipaa_policies.client.pack_server import PackServer

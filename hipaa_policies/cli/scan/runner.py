@@ -444,17 +444,6 @@ def _record(r: Any) -> bytes:
     return record
 
 
-def _json_info(pack: Any) -> Any:
-    """``GetAnalyzerInfo`` through the scan batch, read like the protocol message."""
-    from types import SimpleNamespace as NS
-    from hipaa_policies.runtime.fast_servicer import SCAN_INFO
-    doc = json.loads(pack.channel.unary_unary(SCAN_INFO)(b""))
-    return NS(name=doc["name"], version=doc["version"], policies=[
-        NS(name=p["name"], description=p["description"], enforcementLevel=p["enforcementLevel"], tags=p["tags"],
-           framework=NS(reference=p["frameworkReference"]), policy_type=p["policyType"],
-           remediation_steps=p["remediationSteps"], url=p["url"]) for p in doc["policies"]])
-
-
 def batch_supported(pack: Any) -> bool:
     """Whether the pack serves the scan batch (the fast servicer does; the SDK's plain one does not)."""
     supported = getattr(pack, "_hipaa_batch", None)
@@ -733,19 +722,14 @@ class Session:
         self.tags = dict(stack_tags or {})
         self.organization = organization
         self.batch = batch_supported(self.server)
-        info = _json_info(self.server) if self.batch else self.server.info()
+        info = self.server.batch_info() if self.batch else self.server.info()
         defaults = {p.name: PROTO_LEVELS.get(p.enforcementLevel, "advisory") for p in info.policies}
         unknown = [n for n in self.config if n != "all" and n not in defaults]
         if unknown:
             raise InputError(f"{where}: names unknown policy {unknown[0]!r} (see `hipaa-policies policies`)")
         try:
             if self.batch:  # the pack's JSON Configure: no pulumi SDK in the scanner
-                from hipaa_policies.client.pack_server import policy_config_entries
-                from hipaa_policies.runtime.fast_servicer import SCAN_CONFIGURE
-                entries = policy_config_entries(self.config, lambda: defaults)
-                self.server.channel.unary_unary(SCAN_CONFIGURE)(json.dumps({"policyConfig": {
-                    name: {"enforcementLevel": level, "properties": props}
-                    for name, (level, props) in entries.items()}}).encode())
+                self.server.batch_configure(self.config, lambda: defaults)
             else:
                 self.server.configure(self.config)
         except grpc.RpcError as e:
@@ -757,14 +741,8 @@ class Session:
         self.analyzer_version, self.pack_name = info.version, info.name
 
     def configure_stack(self, *, stack: str, project: str, dry_run: bool) -> None:
-        if not self.batch:
-            self.server.configure_stack(stack=stack, project=project, organization=self.organization,
-                                        dry_run=dry_run, tags=self.tags)
-            return
-        from hipaa_policies.runtime.fast_servicer import SCAN_CONFIGURE_STACK
-        self.server.channel.unary_unary(SCAN_CONFIGURE_STACK)(json.dumps(
-            {"stack": stack, "project": project, "organization": self.organization, "dryRun": dry_run,
-             "tags": self.tags}).encode())
+        configure = self.server.batch_configure_stack if self.batch else self.server.configure_stack
+        configure(stack=stack, project=project, organization=self.organization, dry_run=dry_run, tags=self.tags)
 
     def scan_stack(self, si: StackInput, progress: Progress) -> StackReport:
         self.configure_stack(stack=si.stack, project=si.project, dry_run=si.kind != "export")
