@@ -8,6 +8,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from hipaa_policies import registry  # noqa: E402
+from hipaa_policies.client.pack_server import PackServer as RealPackServer  # noqa: E402  (kept while patched)
 
 registry.load()  # importing the package has no side effects; the tests load the registry explicitly
 
@@ -41,7 +42,7 @@ _SHARED = {}
 def _shared_pack():
     server = _SHARED.get("server")
     if server is None or server.proc is None or server.proc.poll() is not None:
-        server = _SHARED["server"] = _RealPackServer().start()
+        server = _SHARED["server"] = RealPackServer().start()
     return server
 
 
@@ -57,7 +58,7 @@ def _one_pack_for_in_process_scans(request, monkeypatch):
     def factory(pack_dir=None, **kwargs):
         if pack_dir is None and not kwargs:
             return _shared_pack()
-        return _RealPackServer(pack_dir, **kwargs)
+        return RealPackServer(pack_dir, **kwargs)
 
     def stop(server):
         if server is not _SHARED.get("server"):
@@ -67,15 +68,8 @@ def _one_pack_for_in_process_scans(request, monkeypatch):
     yield
 
 
-def _RealPackServer(*args, **kwargs):
-    from hipaa_policies.client import pack_server
-    return pack_server.__dict__["_REAL_PACK_SERVER"](*args, **kwargs)
-
-
 def pytest_configure(config):
     config.addinivalue_line("markers", "fresh_pack: the test's scans start their own pack process")
-    from hipaa_policies.client import pack_server
-    pack_server._REAL_PACK_SERVER = pack_server.PackServer
 
 
 def pytest_sessionfinish(session):
